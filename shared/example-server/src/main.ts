@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Starts the example server: stdio by default, `--transport http` for /mcp and /sse.
+import { runMain } from '@homelab/kit';
+import { configShape, DEFAULT_PORT } from './config.js';
+import { buildServer, createClients } from './server.js';
+
+await runMain({
+  configShape,
+  defaultPort: DEFAULT_PORT,
+  build: ({ config, kit, log, redactor, metrics }) =>
+    buildServer({ clients: createClients(config, { metrics }), config, kit, log, redactor, metrics }),
+});

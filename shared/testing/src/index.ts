@@ -1,0 +1,5 @@
+// Test helpers for homelab MCP servers (never imported by production code).
+export * from './clients.js';
+export * from './contract.js';
+export * from './fixtures.js';
+export * from './snapshot.js';
