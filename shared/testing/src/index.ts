@@ -2,4 +2,5 @@
 export * from './clients.js';
 export * from './contract.js';
 export * from './fixtures.js';
+export * from './real-upstreams.js';
 export * from './snapshot.js';

@@ -1,0 +1,14 @@
+// The real-upstream tier: tests under test/real/ that start real services (Alertmanager, and
+// later Home Assistant, kube-apiserver, MinIO) on 127.0.0.1. Slower; run by `make test-real`.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['**/test/real/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**', '.tools/**'],
+    testTimeout: 120_000,
+    hookTimeout: 600_000,
+    allowOnly: false,
+    fileParallelism: false,
+  },
+});
