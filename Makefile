@@ -17,7 +17,7 @@ start: build
 
 ## Run the fast test suite: types, lint, formatting, unit, contract, simulator and transport tests.
 test: build
-	@$(TOOLCHAIN) && pnpm exec eslint . && pnpm exec prettier --check . --log-level warn && node scripts/test.mjs
+	@$(TOOLCHAIN) && pnpm exec tsc -p tsconfig.tests.json && pnpm exec eslint . && pnpm exec prettier --check . --log-level warn && node scripts/test.mjs
 
 ## Real upstreams (Alertmanager, ...) installed and started on 127.0.0.1; slower, run by .ci/run.
 test-real: build

@@ -9,7 +9,17 @@ const config = process.argv[2] ?? 'vitest.config.ts';
 const report = join(mkdtempSync(join(tmpdir(), 'homelab-vitest-')), 'report.json');
 const run = spawnSync(
   'pnpm',
-  ['exec', 'vitest', 'run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(3)],
+  [
+    'exec',
+    'vitest',
+    'run',
+    '--config',
+    config,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...process.argv.slice(3),
+  ],
   { stdio: 'inherit' },
 );
 let summary = 'no report';

@@ -9,7 +9,9 @@ export const configShape = {
     .url({ error: 'expected a URL such as http://127.0.0.1:9093' })
     .default('http://127.0.0.1:9093')
     .describe('Base URL of Alertmanager (without /api/v2)'),
-  ALERTMANAGER_TOKEN: secret('Bearer token, when Alertmanager sits behind an authenticating proxy').optional(),
+  ALERTMANAGER_TOKEN: secret(
+    'Bearer token, when Alertmanager sits behind an authenticating proxy',
+  ).optional(),
   ALERTMANAGER_TIMEOUT_MS: z.coerce
     .number({ error: 'expected milliseconds' })
     .int()

@@ -8,5 +8,12 @@ await runMain({
   configShape,
   defaultPort: DEFAULT_PORT,
   build: ({ config, kit, log, redactor, metrics }) =>
-    buildServer({ clients: createClients(config, { metrics }), config, kit, log, redactor, metrics }),
+    buildServer({
+      clients: createClients(config, { metrics }),
+      config,
+      kit,
+      log,
+      redactor,
+      metrics,
+    }),
 });

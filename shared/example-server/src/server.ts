@@ -12,7 +12,10 @@ export interface ExampleClients {
 export const SERVER_NAME = 'example';
 export const SERVER_VERSION = '0.1.0';
 
-export function createClients(config: ExampleConfig, deps: Pick<ServerDeps<unknown, unknown>, 'metrics'>): ExampleClients {
+export function createClients(
+  config: ExampleConfig,
+  deps: Pick<ServerDeps<unknown, unknown>, 'metrics'>,
+): ExampleClients {
   return {
     alertmanager: new AlertmanagerClient({
       url: config.ALERTMANAGER_URL,
@@ -23,7 +26,9 @@ export function createClients(config: ExampleConfig, deps: Pick<ServerDeps<unkno
   };
 }
 
-export function buildServer(deps: ServerDeps<ExampleClients, ExampleConfig>): HomelabServer<ExampleClients, ExampleConfig> {
+export function buildServer(
+  deps: ServerDeps<ExampleClients, ExampleConfig>,
+): HomelabServer<ExampleClients, ExampleConfig> {
   return new HomelabServer(
     {
       name: SERVER_NAME,
@@ -33,7 +38,12 @@ export function buildServer(deps: ServerDeps<ExampleClients, ExampleConfig>): Ho
       instructions:
         'Reads Alertmanager alerts and silences. Every change supports dryRun: preview first, then repeat the call without dryRun.',
       toolsets: [alertsToolset],
-      readiness: [{ name: 'Alertmanager', check: async (signal) => void (await deps.clients.alertmanager.status(signal)) }],
+      readiness: [
+        {
+          name: 'Alertmanager',
+          check: async (signal) => void (await deps.clients.alertmanager.status(signal)),
+        },
+      ],
     },
     deps,
   );

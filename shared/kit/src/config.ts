@@ -10,7 +10,11 @@ const SECRET_META = 'homelab.secret';
 
 /** A secret string variable: may be given as NAME_FILE, redacted everywhere. */
 export function secret(description: string) {
-  return z.string().min(1, 'must not be empty').describe(description).meta({ [SECRET_META]: true });
+  return z
+    .string()
+    .min(1, 'must not be empty')
+    .describe(description)
+    .meta({ [SECRET_META]: true });
 }
 
 function isSecret(schema: z.ZodType): boolean {
@@ -58,7 +62,11 @@ export const envPort = (description: string, fallback: number) =>
     .describe(description);
 
 /** The variables every server understands. */
-export function kitConfigShape(defaults: { port: number; readOnly?: boolean; toolTimeoutMs?: number }) {
+export function kitConfigShape(defaults: {
+  port: number;
+  readOnly?: boolean;
+  toolTimeoutMs?: number;
+}) {
   return {
     MCP_TRANSPORT: z
       .enum(['stdio', 'http'], { error: 'expected stdio or http' })
@@ -66,7 +74,9 @@ export function kitConfigShape(defaults: { port: number; readOnly?: boolean; too
       .describe('stdio, or http to serve Streamable HTTP at /mcp and SSE at /sse'),
     MCP_HOST: z.string().min(1).default('127.0.0.1').describe('Address to bind in http mode'),
     MCP_PORT: envPort('Port to bind in http mode (0 picks a free one)', defaults.port),
-    MCP_AUTH_TOKEN: secret('Bearer token required on /mcp, /sse, /messages and /metrics').optional(),
+    MCP_AUTH_TOKEN: secret(
+      'Bearer token required on /mcp, /sse, /messages and /metrics',
+    ).optional(),
     MCP_ALLOWED_HOSTS: envList('Extra Host header values accepted (DNS-rebinding protection)'),
     MCP_ALLOWED_ORIGINS: envList('Browser origins allowed to call the server (none by default)'),
     MCP_READ_ONLY: envBoolean('Register no tool that changes anything', defaults.readOnly ?? false),
@@ -81,7 +91,13 @@ export function kitConfigShape(defaults: { port: number; readOnly?: boolean; too
       .max(600_000, 'expected at most 600000 ms')
       .default(defaults.toolTimeoutMs ?? 30_000)
       .describe('Each tool call is cancelled after this many milliseconds'),
-    MCP_MAX_SESSIONS: z.coerce.number().int().min(1).max(10_000).default(100).describe('Open HTTP/SSE sessions at most'),
+    MCP_MAX_SESSIONS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(100)
+      .describe('Open HTTP/SSE sessions at most'),
     MCP_SESSION_IDLE_MS: z.coerce
       .number()
       .int()
@@ -142,7 +158,10 @@ export function applyFlags(argv: readonly string[], env: NodeJS.ProcessEnv): Nod
     const arg = argv[i] ?? '';
     const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
     const variable = FLAGS[flag];
-    if (!variable) throw new ConfigLoadError([`unknown option ${flag} (known: ${Object.keys(FLAGS).join(', ')})`]);
+    if (!variable)
+      throw new ConfigLoadError([
+        `unknown option ${flag} (known: ${Object.keys(FLAGS).join(', ')})`,
+      ]);
     if (flag === '--read-only' && inline === undefined) {
       out[variable] = 'true';
       continue;
@@ -160,7 +179,13 @@ export function applyFlags(argv: readonly string[], env: NodeJS.ProcessEnv): Nod
  */
 export function loadConfig<S extends z.ZodRawShape>(
   serverShape: S,
-  options: { env?: NodeJS.ProcessEnv; argv?: readonly string[]; port: number; readOnly?: boolean; toolTimeoutMs?: number },
+  options: {
+    env?: NodeJS.ProcessEnv;
+    argv?: readonly string[];
+    port: number;
+    readOnly?: boolean;
+    toolTimeoutMs?: number;
+  },
 ): LoadedConfig<S> {
   const env = applyFlags(options.argv ?? [], options.env ?? process.env);
   const shape = { ...kitConfigShape(options), ...serverShape };
@@ -194,7 +219,9 @@ export function loadConfig<S extends z.ZodRawShape>(
       const schema = shape[name] as z.ZodType | undefined;
       const secretVar = schema ? isSecret(schema) : false;
       if (raw[name] === undefined) {
-        problems.push(`${name}: required but not set${secretVar ? ` (set ${name} or ${name}_FILE)` : ''}`);
+        problems.push(
+          `${name}: required but not set${secretVar ? ` (set ${name} or ${name}_FILE)` : ''}`,
+        );
       } else {
         const shown = secretVar ? '' : ` (got "${String(raw[name]).slice(0, 60)}")`;
         problems.push(`${name}: ${issue.message}${shown}`);
@@ -224,6 +251,8 @@ export function loadConfig<S extends z.ZodRawShape>(
     sessionIdleMs: data.MCP_SESSION_IDLE_MS as number,
     logLevel: data.MCP_LOG_LEVEL as LogLevel,
   };
-  const server = Object.fromEntries(Object.keys(serverShape).map((k) => [k, data[k]])) as z.output<z.ZodObject<S>>;
+  const server = Object.fromEntries(Object.keys(serverShape).map((k) => [k, data[k]])) as z.output<
+    z.ZodObject<S>
+  >;
   return { kit, server, secrets };
 }

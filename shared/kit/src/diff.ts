@@ -18,12 +18,15 @@ export function diffValues(before: unknown, after: unknown, path = ''): Change[]
   if (Object.is(before, after)) return [];
   if (isPlainObject(before) && isPlainObject(after)) {
     const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-    return [...keys].sort().flatMap((key) => diffValues(before[key], after[key], path ? `${path}.${key}` : key));
+    return [...keys]
+      .sort()
+      .flatMap((key) => diffValues(before[key], after[key], path ? `${path}.${key}` : key));
   }
   if (Array.isArray(before) && Array.isArray(after)) {
     const length = Math.max(before.length, after.length);
     const changes: Change[] = [];
-    for (let i = 0; i < length; i++) changes.push(...diffValues(before[i], after[i], `${path}[${i}]`));
+    for (let i = 0; i < length; i++)
+      changes.push(...diffValues(before[i], after[i], `${path}[${i}]`));
     return changes;
   }
   return [{ path: path || '(value)', before, after }];

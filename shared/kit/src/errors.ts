@@ -3,13 +3,7 @@
 // failed, why, and what to try — never a stack trace, never a secret.
 
 export type ToolErrorKind =
-  | 'upstream'
-  | 'not_found'
-  | 'invalid_input'
-  | 'config'
-  | 'timeout'
-  | 'forbidden'
-  | 'internal';
+  'upstream' | 'not_found' | 'invalid_input' | 'config' | 'timeout' | 'forbidden' | 'internal';
 
 export interface ToolErrorOptions {
   /** What the user (or model) can do about it. */

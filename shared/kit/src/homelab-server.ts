@@ -14,7 +14,14 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { KitSettings } from './config.js';
-import { formatToolError, InvalidInputError, NotFoundError, ToolError, ToolTimeoutError, toToolError } from './errors.js';
+import {
+  formatToolError,
+  InvalidInputError,
+  NotFoundError,
+  ToolError,
+  ToolTimeoutError,
+  toToolError,
+} from './errors.js';
 import type { Logger } from './log.js';
 import { errorFields } from './log.js';
 import { ServerMetrics } from './metrics.js';
@@ -80,7 +87,10 @@ function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Tool['inputSch
 function describeZodIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 8)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(arguments)'}: ${issue.message}`)
+    .map(
+      (issue) =>
+        `${issue.path.length > 0 ? issue.path.join('.') : '(arguments)'}: ${issue.message}`,
+    )
     .join('; ');
 }
 
@@ -102,7 +112,8 @@ export class HomelabServer<Clients = unknown, Config = unknown> {
     this.log = deps.log;
     this.redactor = deps.redactor;
     this.metrics = deps.metrics ?? new ServerMetrics();
-    for (const entry of selectTools(definition.toolsets, deps.kit)) this.exposed.set(entry.tool.name, entry);
+    for (const entry of selectTools(definition.toolsets, deps.kit))
+      this.exposed.set(entry.tool.name, entry);
     this.toolList = [...this.exposed.values()].map(({ tool, toolset }) => ({
       name: tool.name,
       title: tool.title,
@@ -131,14 +142,22 @@ export class HomelabServer<Clients = unknown, Config = unknown> {
       const hint = this.definition.toolsets.some((t) => t.tools.some((tool) => tool.name === name))
         ? 'It exists but is switched off on this server (read-only mode, MCP_DENY_TOOLS, MCP_TOOLSETS or an opt-in tool).'
         : `Available tools: ${known.join(', ')}.`;
-      return this.failure(name, new NotFoundError(`Tool ${name}`, [], { hint }), started, 'unknown_tool');
+      return this.failure(
+        name,
+        new NotFoundError(`Tool ${name}`, [], { hint }),
+        started,
+        'unknown_tool',
+      );
     }
     const { tool } = entry;
     const parsed = tool.input.safeParse(args ?? {});
     if (!parsed.success) {
-      const error = new InvalidInputError(`Invalid arguments for ${name}: ${describeZodIssues(parsed.error)}`, {
-        hint: 'Check the tool input schema and try again.',
-      });
+      const error = new InvalidInputError(
+        `Invalid arguments for ${name}: ${describeZodIssues(parsed.error)}`,
+        {
+          hint: 'Check the tool input schema and try again.',
+        },
+      );
       return this.failure(name, error, started, 'invalid_input');
     }
     const timeoutMs = this.kit.toolTimeoutMs;
@@ -168,19 +187,37 @@ export class HomelabServer<Clients = unknown, Config = unknown> {
       const checked = tool.output.safeParse(output);
       if (!checked.success) {
         const reference = randomUUID().slice(0, 8);
-        callLog.error('tool output does not match its schema', { reference, issues: describeZodIssues(checked.error) });
-        return this.failure(name, toToolError(new Error('output schema mismatch'), reference), started, 'error');
+        callLog.error('tool output does not match its schema', {
+          reference,
+          issues: describeZodIssues(checked.error),
+        });
+        return this.failure(
+          name,
+          toToolError(new Error('output schema mismatch'), reference),
+          started,
+          'error',
+        );
       }
       const structured = this.redactor.redact(checked.data as Record<string, unknown>);
-      const text = this.redactor.redactString(tool.text ? tool.text(checked.data) : JSON.stringify(structured));
+      const text = this.redactor.redactString(
+        tool.text ? tool.text(checked.data) : JSON.stringify(structured),
+      );
       this.record(name, 'ok', started);
       if (tool.mutating) {
-        callLog.info('mutating tool called', { dryRun: (parsed.data as { dryRun?: boolean }).dryRun === true });
+        callLog.info('mutating tool called', {
+          dryRun: (parsed.data as { dryRun?: boolean }).dryRun === true,
+        });
       }
       return { content: [{ type: 'text', text }], structuredContent: structured };
     } catch (error) {
       if (error instanceof ToolTimeoutError) return this.failure(name, error, started, 'timeout');
-      if (error instanceof ToolError) return this.failure(name, error, started, error.kind === 'upstream' ? 'upstream_error' : 'error');
+      if (error instanceof ToolError)
+        return this.failure(
+          name,
+          error,
+          started,
+          error.kind === 'upstream' ? 'upstream_error' : 'error',
+        );
       const reference = randomUUID().slice(0, 8);
       callLog.error('tool failed', { reference, ...errorFields(error) });
       return this.failure(name, toToolError(error, reference), started, 'error');
@@ -190,10 +227,23 @@ export class HomelabServer<Clients = unknown, Config = unknown> {
     }
   }
 
-  private failure(name: string, error: ToolError, started: number, outcome: string): CallToolResult {
+  private failure(
+    name: string,
+    error: ToolError,
+    started: number,
+    outcome: string,
+  ): CallToolResult {
     this.record(name, outcome, started);
-    this.log.warn('tool call failed', { tool: name, kind: error.kind, outcome, message: error.message });
-    return { isError: true, content: [{ type: 'text', text: this.redactor.redactString(formatToolError(error)) }] };
+    this.log.warn('tool call failed', {
+      tool: name,
+      kind: error.kind,
+      outcome,
+      message: error.message,
+    });
+    return {
+      isError: true,
+      content: [{ type: 'text', text: this.redactor.redactString(formatToolError(error)) }],
+    };
   }
 
   private record(tool: string, outcome: string, started: number): void {
@@ -205,7 +255,8 @@ export class HomelabServer<Clients = unknown, Config = unknown> {
   /** Runs the readiness checks (cached briefly so probes cannot hammer an upstream). */
   health(): Promise<HealthStatus> {
     const now = Date.now();
-    if (this.healthCache && now - this.healthCache.at < HEALTH_CACHE_MS) return this.healthCache.value;
+    if (this.healthCache && now - this.healthCache.at < HEALTH_CACHE_MS)
+      return this.healthCache.value;
     const value = this.computeHealth();
     this.healthCache = { at: now, value };
     return value;
@@ -219,8 +270,18 @@ export class HomelabServer<Clients = unknown, Config = unknown> {
           await check(AbortSignal.timeout(READINESS_TIMEOUT_MS));
           return { name, ok: true, latencyMs: Math.round(performance.now() - started) };
         } catch (error) {
-          const message = error instanceof ToolError ? formatToolError(error) : error instanceof Error ? error.message : String(error);
-          return { name, ok: false, latencyMs: Math.round(performance.now() - started), error: this.redactor.redactString(message) };
+          const message =
+            error instanceof ToolError
+              ? formatToolError(error)
+              : error instanceof Error
+                ? error.message
+                : String(error);
+          return {
+            name,
+            ok: false,
+            latencyMs: Math.round(performance.now() - started),
+            error: this.redactor.redactString(message),
+          };
         }
       }),
     );
@@ -238,7 +299,11 @@ export class HomelabServer<Clients = unknown, Config = unknown> {
   /** A protocol session (one per stdio process, HTTP session or SSE stream). */
   createSession(): Server {
     const session = new Server(
-      { name: this.definition.name, title: this.definition.title, version: this.definition.version },
+      {
+        name: this.definition.name,
+        title: this.definition.title,
+        version: this.definition.version,
+      },
       {
         capabilities: { tools: { listChanged: false }, resources: {} },
         ...(this.definition.instructions ? { instructions: this.definition.instructions } : {}),
@@ -264,7 +329,11 @@ export class HomelabServer<Clients = unknown, Config = unknown> {
         throw new NotFoundError(`Resource ${request.params.uri}`, [HEALTH_RESOURCE_URI]);
       }
       const status = await this.health();
-      return { contents: [{ uri: HEALTH_RESOURCE_URI, mimeType: 'application/json', text: JSON.stringify(status) }] };
+      return {
+        contents: [
+          { uri: HEALTH_RESOURCE_URI, mimeType: 'application/json', text: JSON.stringify(status) },
+        ],
+      };
     });
     return session;
   }

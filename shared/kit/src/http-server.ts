@@ -4,17 +4,28 @@
 // non-loopback address without a token, Host/Origin checks against DNS rebinding, body limits,
 // and a cap on open sessions.
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as NodeHttpServer,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Server as McpSession } from '@modelcontextprotocol/sdk/server/index.js';
+import type * as StreamableModuleNs from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type * as SseModuleNs from '@modelcontextprotocol/sdk/server/sse.js';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { ConfigLoadError } from './config.js';
 import type { HomelabServer } from './homelab-server.js';
 import { errorFields } from './log.js';
 
 const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/** The transports are imported on first use, so a server pays only for what it serves. */
+type StreamableModule = typeof StreamableModuleNs;
+type SseModule = typeof SseModuleNs;
 
 export interface HttpOptions {
   host: string;
@@ -56,13 +67,28 @@ function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
-function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+function jsonRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
 }
 
@@ -81,7 +107,8 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > BODY_LIMIT_BYTES) throw new BodyError(413, -32600, `Request body larger than ${BODY_LIMIT_BYTES} bytes`);
+    if (size > BODY_LIMIT_BYTES)
+      throw new BodyError(413, -32600, `Request body larger than ${BODY_LIMIT_BYTES} bytes`);
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -94,7 +121,10 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 
 function isInitialize(body: unknown): boolean {
   const messages = Array.isArray(body) ? body : [body];
-  return messages.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize');
+  return messages.some(
+    (m) =>
+      typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize',
+  );
 }
 
 /** Throws a ConfigLoadError when the options would expose an unauthenticated server. */
@@ -107,18 +137,27 @@ export function assertSafeBind(options: Pick<HttpOptions, 'host' | 'authToken'>)
   }
 }
 
-export async function startHttpServer(server: HomelabServer, options: HttpOptions): Promise<RunningHttpServer> {
+export async function startHttpServer<Clients, Config>(
+  server: HomelabServer<Clients, Config>,
+  options: HttpOptions,
+): Promise<RunningHttpServer> {
   assertSafeBind(options);
   const log = server.log.child({ component: 'http' });
   const tokenHash = options.authToken ? sha256(options.authToken) : undefined;
   const sessions = new Map<string, OpenSession>();
   const checkHosts = options.allowedHosts.length > 0 || isLoopbackHost(options.host);
-  const allowedHosts = new Set([...options.allowedHosts.map((h) => h.toLowerCase()), ...LOOPBACK_NAMES]);
+  const allowedHosts = new Set([
+    ...options.allowedHosts.map((h) => h.toLowerCase()),
+    ...LOOPBACK_NAMES,
+  ]);
   const allowedOrigins = new Set(options.allowedOrigins.map((o) => o.toLowerCase()));
-  let streamableModule: Promise<typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js')> | undefined;
-  let sseModule: Promise<typeof import('@modelcontextprotocol/sdk/server/sse.js')> | undefined;
+  let streamableModule: Promise<StreamableModule> | undefined;
+  let sseModule: Promise<SseModule> | undefined;
 
-  if (!options.authToken) log.warn('HTTP transport without MCP_AUTH_TOKEN: only acceptable on loopback', { host: options.host });
+  if (!options.authToken)
+    log.warn('HTTP transport without MCP_AUTH_TOKEN: only acceptable on loopback', {
+      host: options.host,
+    });
 
   const updateGauge = () => {
     let http = 0;
@@ -146,7 +185,12 @@ export async function startHttpServer(server: HomelabServer, options: HttpOption
     }
     const origin = req.headers.origin?.toLowerCase();
     if (origin !== undefined && !allowedOrigins.has(origin)) {
-      jsonRpcError(res, 403, -32000, `Origin "${origin}" is not allowed; add it to MCP_ALLOWED_ORIGINS`);
+      jsonRpcError(
+        res,
+        403,
+        -32000,
+        `Origin "${origin}" is not allowed; add it to MCP_ALLOWED_ORIGINS`,
+      );
       return false;
     }
     return true;
@@ -162,9 +206,15 @@ export async function startHttpServer(server: HomelabServer, options: HttpOption
 
   const roomForSession = (res: ServerResponse): boolean => {
     if (sessions.size < options.maxSessions) return true;
-    jsonRpcError(res, 503, -32000, `Too many open sessions (MCP_MAX_SESSIONS=${options.maxSessions}); close one and retry`, {
-      'retry-after': '5',
-    });
+    jsonRpcError(
+      res,
+      503,
+      -32000,
+      `Too many open sessions (MCP_MAX_SESSIONS=${options.maxSessions}); close one and retry`,
+      {
+        'retry-after': '5',
+      },
+    );
     return false;
   };
 
@@ -174,7 +224,12 @@ export async function startHttpServer(server: HomelabServer, options: HttpOption
     if (typeof sessionId === 'string') {
       const open = sessions.get(sessionId);
       if (!open || open.kind !== 'streamable-http') {
-        jsonRpcError(res, 404, -32001, 'Session not found: it expired or was closed; initialize a new session');
+        jsonRpcError(
+          res,
+          404,
+          -32001,
+          'Session not found: it expired or was closed; initialize a new session',
+        );
         return;
       }
       open.lastSeen = Date.now();
@@ -182,7 +237,12 @@ export async function startHttpServer(server: HomelabServer, options: HttpOption
       return;
     }
     if (req.method !== 'POST' || !isInitialize(body)) {
-      jsonRpcError(res, 400, -32000, 'Bad request: no Mcp-Session-Id header and not an initialize request');
+      jsonRpcError(
+        res,
+        400,
+        -32000,
+        'Bad request: no Mcp-Session-Id header and not an initialize request',
+      );
       return;
     }
     if (!roomForSession(res)) return;
@@ -217,7 +277,11 @@ export async function startHttpServer(server: HomelabServer, options: HttpOption
     await session.connect(transport);
   };
 
-  const handleSseMessage = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+  const handleSseMessage = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<void> => {
     const id = url.searchParams.get('sessionId') ?? '';
     const open = sessions.get(id);
     if (!open || open.kind !== 'sse') {
@@ -276,7 +340,9 @@ export async function startHttpServer(server: HomelabServer, options: HttpOption
         await handleSseMessage(req, res, url);
         return;
       default:
-        sendJson(res, 404, { error: `No route ${url.pathname}; MCP is served at /mcp (Streamable HTTP) and /sse (SSE)` });
+        sendJson(res, 404, {
+          error: `No route ${url.pathname}; MCP is served at /mcp (Streamable HTTP) and /sse (SSE)`,
+        });
     }
   };
 
@@ -318,7 +384,12 @@ export async function startHttpServer(server: HomelabServer, options: HttpOption
   const port = (http.address() as AddressInfo).port;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shownHost}:${port}`;
-  log.info('serving MCP over HTTP', { url, streamableHttp: `${url}/mcp`, sse: `${url}/sse`, auth: Boolean(tokenHash) });
+  log.info('serving MCP over HTTP', {
+    url,
+    streamableHttp: `${url}/mcp`,
+    sse: `${url}/sse`,
+    auth: Boolean(tokenHash),
+  });
 
   return {
     url,

@@ -32,7 +32,13 @@ export function createLogger(options: LoggerOptions): Logger {
   const make = (base: Record<string, unknown>): Logger => {
     const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
       if (LEVELS[level] < threshold) return;
-      const record = options.redactor.redact({ time: new Date().toISOString(), level, msg, ...base, ...fields });
+      const record = options.redactor.redact({
+        time: new Date().toISOString(),
+        level,
+        msg,
+        ...base,
+        ...fields,
+      });
       write(`${JSON.stringify(record)}\n`);
     };
     return {

@@ -95,12 +95,27 @@ export class Histogram implements Metric {
 
 /** The series every server exports. */
 export class ServerMetrics {
-  readonly toolCalls = new Counter('mcp_tool_calls_total', 'Tool calls by tool and outcome (ok, error, timeout, invalid_input).');
-  readonly toolDuration = new Histogram('mcp_tool_duration_seconds', 'Tool call latency in seconds.');
-  readonly upstreamRequests = new Counter('mcp_upstream_requests_total', 'Requests to upstream services by service and outcome.');
-  readonly upstreamDuration = new Histogram('mcp_upstream_duration_seconds', 'Upstream request latency in seconds.');
+  readonly toolCalls = new Counter(
+    'mcp_tool_calls_total',
+    'Tool calls by tool and outcome (ok, error, timeout, invalid_input).',
+  );
+  readonly toolDuration = new Histogram(
+    'mcp_tool_duration_seconds',
+    'Tool call latency in seconds.',
+  );
+  readonly upstreamRequests = new Counter(
+    'mcp_upstream_requests_total',
+    'Requests to upstream services by service and outcome.',
+  );
+  readonly upstreamDuration = new Histogram(
+    'mcp_upstream_duration_seconds',
+    'Upstream request latency in seconds.',
+  );
   readonly sessions = new Gauge('mcp_sessions_active', 'Open MCP sessions by transport.');
-  readonly process = new Gauge('process_resident_memory_bytes', 'Resident set size of the server process.');
+  readonly process = new Gauge(
+    'process_resident_memory_bytes',
+    'Resident set size of the server process.',
+  );
   readonly uptime = new Gauge('process_uptime_seconds', 'Seconds since the server started.');
 
   constructor() {

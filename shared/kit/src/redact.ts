@@ -2,7 +2,8 @@
 // log line and every tool result passes through `redact` before it leaves the process.
 
 const REDACTED = '[REDACTED]';
-const SECRET_KEY = /(authorization|password|passwd|secret|token|api[-_]?key|apikey|cookie|credential|private[-_]?key)/i;
+const SECRET_KEY =
+  /(authorization|password|passwd|secret|token|api[-_]?key|apikey|cookie|credential|private[-_]?key)/i;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
 export class Redactor {
@@ -26,7 +27,8 @@ export class Redactor {
 
   redactString(text: string): string {
     let out = this.pattern ? text.replace(this.pattern, REDACTED) : text;
-    if (out.includes('Bearer') || out.includes('Basic')) out = out.replace(BEARER, `$1 ${REDACTED}`);
+    if (out.includes('Bearer') || out.includes('Basic'))
+      out = out.replace(BEARER, `$1 ${REDACTED}`);
     return out;
   }
 

@@ -3,7 +3,7 @@
 // or HTTP. Process-level guards keep a stray rejection from killing a server mid-session.
 import type { z } from 'zod';
 import { ConfigLoadError, loadConfig, type KitSettings } from './config.js';
-import { HomelabServer } from './homelab-server.js';
+import type { HomelabServer } from './homelab-server.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { createLogger, errorFields, type Logger } from './log.js';
 import { ServerMetrics } from './metrics.js';
@@ -24,15 +24,21 @@ export interface MainOptions<S extends z.ZodRawShape, Clients, Config> {
   defaultPort: number;
   defaultReadOnly?: boolean;
   defaultToolTimeoutMs?: number;
-  build: (context: BuildContext<z.output<z.ZodObject<S>>>) => HomelabServer<Clients, Config> | Promise<HomelabServer<Clients, Config>>;
+  build: (
+    context: BuildContext<z.output<z.ZodObject<S>>>,
+  ) => HomelabServer<Clients, Config> | Promise<HomelabServer<Clients, Config>>;
   argv?: readonly string[];
   env?: NodeJS.ProcessEnv;
 }
 
-export type Serving = { transport: 'stdio'; close(): Promise<void> } | ({ transport: 'http' } & RunningHttpServer);
+export type Serving =
+  { transport: 'stdio'; close(): Promise<void> } | ({ transport: 'http' } & RunningHttpServer);
 
 /** Serves a built server on the transport its settings name. */
-export async function serve(server: HomelabServer, kit: KitSettings = server.kit): Promise<Serving> {
+export async function serve<Clients, Config>(
+  server: HomelabServer<Clients, Config>,
+  kit: KitSettings = server.kit,
+): Promise<Serving> {
   if (kit.transport === 'http') {
     const running = await startHttpServer(server, kit);
     return { transport: 'http', ...running };
@@ -45,7 +51,9 @@ export async function serve(server: HomelabServer, kit: KitSettings = server.kit
   return { transport: 'stdio', close: () => session.close() };
 }
 
-export async function runMain<S extends z.ZodRawShape, Clients, Config>(options: MainOptions<S, Clients, Config>): Promise<void> {
+export async function runMain<S extends z.ZodRawShape, Clients, Config>(
+  options: MainOptions<S, Clients, Config>,
+): Promise<void> {
   let loaded;
   try {
     loaded = loadConfig(options.configShape, {
@@ -65,14 +73,24 @@ export async function runMain<S extends z.ZodRawShape, Clients, Config>(options:
   const redactor = new Redactor();
   redactor.add(...loaded.secrets);
   const log = createLogger({ level: loaded.kit.logLevel, redactor });
-  process.on('unhandledRejection', (reason) => log.error('unhandled rejection (server continues)', errorFields(reason)));
-  process.on('uncaughtException', (error) => log.error('uncaught exception (server continues)', errorFields(error)));
+  process.on('unhandledRejection', (reason) =>
+    log.error('unhandled rejection (server continues)', errorFields(reason)),
+  );
+  process.on('uncaughtException', (error) =>
+    log.error('uncaught exception (server continues)', errorFields(error)),
+  );
 
   let serving: Serving;
   try {
     const metrics = new ServerMetrics();
-    const server = await options.build({ config: loaded.server, kit: loaded.kit, log, redactor, metrics });
-    serving = await serve(server as HomelabServer, loaded.kit);
+    const server = await options.build({
+      config: loaded.server,
+      kit: loaded.kit,
+      log,
+      redactor,
+      metrics,
+    });
+    serving = await serve(server, loaded.kit);
   } catch (error) {
     if (error instanceof ConfigLoadError) {
       console.error(redactor.redactString(error.message));

@@ -28,7 +28,8 @@ export function selectTools<Clients, Config>(
     seen.add(name);
   }
   for (const name of switches.toolsets)
-    if (!toolsetNames.includes(name)) problems.push(`MCP_TOOLSETS: unknown toolset "${name}" (known: ${toolsetNames.join(', ')})`);
+    if (!toolsetNames.includes(name))
+      problems.push(`MCP_TOOLSETS: unknown toolset "${name}" (known: ${toolsetNames.join(', ')})`);
   for (const name of switches.denyTools)
     if (!seen.has(name)) problems.push(`MCP_DENY_TOOLS: unknown tool "${name}"`);
   for (const name of switches.enableTools)

@@ -33,12 +33,7 @@ export const dryRunField = z
   .default(false)
   .describe('Preview only: return the exact change this call would make, and change nothing.');
 
-export interface ToolSpec<
-  I extends AnyObject,
-  O extends AnyObject,
-  Clients,
-  Config,
-> {
+export interface ToolSpec<I extends AnyObject, O extends AnyObject, Clients, Config> {
   /** snake_case, unique across every server of the suite. */
   name: string;
   title: string;
@@ -52,7 +47,10 @@ export interface ToolSpec<
   enabledByDefault?: boolean;
   /** Short text for the `content` block; defaults to compact JSON of the output. */
   text?: (output: z.output<O>) => string;
-  handler: (input: z.output<I>, ctx: ToolContext<Clients, Config>) => Promise<z.input<O>> | z.input<O>;
+  handler: (
+    input: z.output<I>,
+    ctx: ToolContext<Clients, Config>,
+  ) => Promise<z.input<O>> | z.input<O>;
 }
 
 export interface ToolDefinition<Clients = unknown, Config = unknown> {
@@ -66,7 +64,10 @@ export interface ToolDefinition<Clients = unknown, Config = unknown> {
   readonly enabledByDefault: boolean;
   readonly mutating: boolean;
   readonly text: ((output: unknown) => string) | undefined;
-  readonly handler: (input: unknown, ctx: ToolContext<Clients, Config>) => Promise<unknown> | unknown;
+  readonly handler: (
+    input: unknown,
+    ctx: ToolContext<Clients, Config>,
+  ) => Promise<unknown> | unknown;
 }
 
 export interface ToolsetDefinition<Clients = unknown, Config = unknown> {
@@ -85,7 +86,12 @@ export function annotationProblems(
 ): string[] {
   const problems: string[] = [];
   if (!TOOL_NAME.test(name)) problems.push(`name "${name}" must match ${TOOL_NAME}`);
-  for (const key of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) {
+  for (const key of [
+    'readOnlyHint',
+    'destructiveHint',
+    'idempotentHint',
+    'openWorldHint',
+  ] as const) {
     if (typeof annotations[key] !== 'boolean') problems.push(`annotation ${key} is missing`);
   }
   if (annotations.readOnlyHint && annotations.destructiveHint)
@@ -101,9 +107,12 @@ export function annotationProblems(
  * Defines one tool. Mutating tools (readOnlyHint false) get the `dryRun` input field added,
  * so every write can be previewed the same way. Inconsistent metadata throws at load time.
  */
-export function defineTool<I extends AnyObject, O extends AnyObject, Clients = unknown, Config = unknown>(
-  spec: ToolSpec<I, O, Clients, Config>,
-): ToolDefinition<Clients, Config> {
+export function defineTool<
+  I extends AnyObject,
+  O extends AnyObject,
+  Clients = unknown,
+  Config = unknown,
+>(spec: ToolSpec<I, O, Clients, Config>): ToolDefinition<Clients, Config> {
   const problems = annotationProblems(spec.name, spec.annotations, spec.risk);
   if (problems.length > 0) throw new Error(`Tool ${spec.name}: ${problems.join('; ')}`);
   const mutating = !spec.annotations.readOnlyHint;
@@ -130,7 +139,8 @@ export function defineToolset<Clients, Config>(toolset: {
   description: string;
   tools: ReadonlyArray<ToolDefinition<Clients, Config>>;
 }): ToolsetDefinition<Clients, Config> {
-  if (!TOOL_NAME.test(toolset.name)) throw new Error(`Toolset name "${toolset.name}" must match ${TOOL_NAME}`);
+  if (!TOOL_NAME.test(toolset.name))
+    throw new Error(`Toolset name "${toolset.name}" must match ${TOOL_NAME}`);
   return Object.freeze({ ...toolset, tools: Object.freeze([...toolset.tools]) });
 }
 
@@ -157,7 +167,11 @@ export function toolFactory<Clients, Config>() {
     ): ToolDefinition<Clients, Config> {
       return defineTool(spec as ToolSpec<I, O, Clients, Config>);
     },
-    toolset(toolset: { name: string; description: string; tools: ReadonlyArray<ToolDefinition<Clients, Config>> }) {
+    toolset(toolset: {
+      name: string;
+      description: string;
+      tools: ReadonlyArray<ToolDefinition<Clients, Config>>;
+    }) {
       return defineToolset<Clients, Config>(toolset);
     },
   };

@@ -10,6 +10,8 @@ export interface UpstreamClientOptions {
   /** As a person knows it: "Home Assistant", "Sonarr". */
   service: string;
   baseUrl: string;
+  /** Prefix of every request path under baseUrl, e.g. "/api/v2". */
+  pathPrefix?: string;
   /** Sent on every request (auth headers go here; they are never logged). */
   headers?: Record<string, string>;
   /** Per-request limit; the tool's own timeout still applies. Default 10 s. */
@@ -61,12 +63,14 @@ function excerpt(text: string): string {
 export class UpstreamClient {
   readonly service: string;
   readonly baseUrl: string;
+  private readonly prefix: string;
   private readonly options: UpstreamClientOptions;
 
   constructor(options: UpstreamClientOptions) {
     this.options = options;
     this.service = options.service;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.prefix = (options.pathPrefix ?? '').replace(/\/+$/, '');
   }
 
   get<T>(path: string, request: UpstreamRequest<T> = {}): Promise<T> {
@@ -83,16 +87,21 @@ export class UpstreamClient {
   }
 
   async request<T>(method: string, path: string, request: UpstreamRequest<T> = {}): Promise<T> {
-    const url = new URL(this.baseUrl + path);
+    const url = new URL(this.baseUrl + this.prefix + path);
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value === undefined) continue;
-      if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, String(item));
+      if (Array.isArray(value))
+        for (const item of value) url.searchParams.append(key, String(item));
       else url.searchParams.set(key, String(value));
     }
     const timeoutMs = this.options.timeoutMs ?? 10_000;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...request.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...this.options.headers,
+      ...request.headers,
+    };
     let body: string | undefined;
     if (request.body !== undefined) {
       body = JSON.stringify(request.body);
@@ -101,7 +110,10 @@ export class UpstreamClient {
     const started = performance.now();
     const outcome = (label: string) => {
       this.options.metrics?.upstreamRequests.inc({ service: this.service, outcome: label });
-      this.options.metrics?.upstreamDuration.observe({ service: this.service }, (performance.now() - started) / 1000);
+      this.options.metrics?.upstreamDuration.observe(
+        { service: this.service },
+        (performance.now() - started) / 1000,
+      );
     };
 
     let response: Response;
@@ -116,14 +128,20 @@ export class UpstreamClient {
       }
       if (timeout.aborted) {
         outcome('timeout');
-        throw new UpstreamError(this.service, `did not answer within ${(timeoutMs / 1000).toFixed(1)} s (${method} ${url.pathname})`, {
-          hint: `${this.service} may be overloaded or hung; check it and try again.`,
-          retryable: true,
-          cause: error,
-        });
+        throw new UpstreamError(
+          this.service,
+          `did not answer within ${(timeoutMs / 1000).toFixed(1)} s (${method} ${url.pathname})`,
+          {
+            hint: `${this.service} may be overloaded or hung; check it and try again.`,
+            retryable: true,
+            cause: error,
+          },
+        );
       }
       outcome('network_error');
-      const where = this.options.urlVariable ? ` (${this.options.urlVariable}=${this.baseUrl})` : ` at ${this.baseUrl}`;
+      const where = this.options.urlVariable
+        ? ` (${this.options.urlVariable}=${this.baseUrl})`
+        : ` at ${this.baseUrl}`;
       throw new UpstreamError(this.service, `cannot be reached${where}: ${networkReason(error)}`, {
         hint: `Check that ${this.service} is running and reachable from this server.`,
         retryable: true,
@@ -141,10 +159,14 @@ export class UpstreamClient {
     try {
       json = text === '' ? undefined : JSON.parse(text);
     } catch {
-      throw new UpstreamError(this.service, `sent a response that is not JSON (${method} ${url.pathname}): ${excerpt(text)}`, {
-        hint: `Check that the configured URL points at ${this.service} and not at a proxy or login page.`,
-        retryable: true,
-      });
+      throw new UpstreamError(
+        this.service,
+        `sent a response that is not JSON (${method} ${url.pathname}): ${excerpt(text)}`,
+        {
+          hint: `Check that the configured URL points at ${this.service} and not at a proxy or login page.`,
+          retryable: true,
+        },
+      );
     }
     const parsed = request.schema.safeParse(json);
     if (!parsed.success) {
@@ -152,14 +174,24 @@ export class UpstreamClient {
         .slice(0, 3)
         .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
         .join('; ');
-      throw new UpstreamError(this.service, `sent an unexpected response to ${method} ${url.pathname}: ${issues}`, {
-        hint: `This ${this.service} version may not be supported; please report it with the version number.`,
-      });
+      throw new UpstreamError(
+        this.service,
+        `sent an unexpected response to ${method} ${url.pathname}: ${issues}`,
+        {
+          hint: `This ${this.service} version may not be supported; please report it with the version number.`,
+        },
+      );
     }
     return parsed.data;
   }
 
-  private statusError(method: string, url: URL, response: Response, text: string, what?: string): Error {
+  private statusError(
+    method: string,
+    url: URL,
+    response: Response,
+    text: string,
+    what?: string,
+  ): Error {
     const status = response.status;
     const detail = text ? `: ${excerpt(text)}` : '';
     const request = `${method} ${url.pathname}`;
@@ -183,7 +215,9 @@ export class UpstreamClient {
       return new UpstreamError(this.service, `is rate limiting requests (429 on ${request})`, {
         status,
         retryable: true,
-        hint: retryAfter ? `Wait ${retryAfter} s before trying again.` : 'Wait a little before trying again.',
+        hint: retryAfter
+          ? `Wait ${retryAfter} s before trying again.`
+          : 'Wait a little before trying again.',
       });
     }
     if (status >= 500) {

@@ -28,17 +28,40 @@ function problemsOf(fn: () => unknown): string[] {
 describe('loadConfig', () => {
   it('applies defaults and reads the server and kit variables', () => {
     const config = load({ SERVICE_URL: 'http://127.0.0.1:1', SERVICE_TOKEN: 'tok-123456' });
-    expect(config.server).toEqual({ SERVICE_URL: 'http://127.0.0.1:1', SERVICE_TOKEN: 'tok-123456', SERVICE_RETRIES: 2 });
-    expect(config.kit).toMatchObject({ transport: 'stdio', host: '127.0.0.1', port: 3999, readOnly: false, toolTimeoutMs: 30_000 });
+    expect(config.server).toEqual({
+      SERVICE_URL: 'http://127.0.0.1:1',
+      SERVICE_TOKEN: 'tok-123456',
+      SERVICE_RETRIES: 2,
+    });
+    expect(config.kit).toMatchObject({
+      transport: 'stdio',
+      host: '127.0.0.1',
+      port: 3999,
+      readOnly: false,
+      toolTimeoutMs: 30_000,
+    });
     expect(config.secrets).toEqual(['tok-123456']);
   });
 
   it('names every bad or missing variable in one message', () => {
     const problems = problemsOf(() =>
-      load({ SERVICE_URL: 'not a url', SERVICE_RETRIES: '9', MCP_PORT: 'abc', MCP_TRANSPORT: 'carrier-pigeon', MCP_READ_ONLY: 'maybe' }),
+      load({
+        SERVICE_URL: 'not a url',
+        SERVICE_RETRIES: '9',
+        MCP_PORT: 'abc',
+        MCP_TRANSPORT: 'carrier-pigeon',
+        MCP_READ_ONLY: 'maybe',
+      }),
     );
     const named = problems.map((p) => p.split(':')[0]);
-    expect(named.sort()).toEqual(['MCP_PORT', 'MCP_READ_ONLY', 'MCP_TRANSPORT', 'SERVICE_RETRIES', 'SERVICE_TOKEN', 'SERVICE_URL']);
+    expect(named.sort()).toEqual([
+      'MCP_PORT',
+      'MCP_READ_ONLY',
+      'MCP_TRANSPORT',
+      'SERVICE_RETRIES',
+      'SERVICE_TOKEN',
+      'SERVICE_URL',
+    ]);
     expect(problems.find((p) => p.startsWith('SERVICE_TOKEN'))).toContain('SERVICE_TOKEN_FILE');
     expect(problems.find((p) => p.startsWith('SERVICE_URL'))).toContain('not a url');
   });
@@ -47,11 +70,17 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kit-config-'));
     const file = join(dir, 'token');
     writeFileSync(file, 'from-file-secret\n');
-    const config = load({ SERVICE_URL: 'http://127.0.0.1:1', SERVICE_TOKEN_FILE: file, MCP_AUTH_TOKEN_FILE: file });
+    const config = load({
+      SERVICE_URL: 'http://127.0.0.1:1',
+      SERVICE_TOKEN_FILE: file,
+      MCP_AUTH_TOKEN_FILE: file,
+    });
     expect(config.server.SERVICE_TOKEN).toBe('from-file-secret');
     expect(config.kit.authToken).toBe('from-file-secret');
 
-    const missing = problemsOf(() => load({ SERVICE_URL: 'http://127.0.0.1:1', SERVICE_TOKEN_FILE: join(dir, 'nope') }));
+    const missing = problemsOf(() =>
+      load({ SERVICE_URL: 'http://127.0.0.1:1', SERVICE_TOKEN_FILE: join(dir, 'nope') }),
+    );
     expect(missing).toEqual([expect.stringMatching(/^SERVICE_TOKEN_FILE: cannot read .*ENOENT/)]);
 
     const notSecret = problemsOf(() => load({ SERVICE_URL_FILE: file, SERVICE_TOKEN: 'abcd1234' }));
@@ -73,7 +102,11 @@ describe('loadConfig', () => {
   });
 
   it('lets flags override the environment and rejects unknown flags', () => {
-    const env = { SERVICE_URL: 'http://127.0.0.1:1', SERVICE_TOKEN: 'abcd1234', MCP_TRANSPORT: 'stdio' };
+    const env = {
+      SERVICE_URL: 'http://127.0.0.1:1',
+      SERVICE_TOKEN: 'abcd1234',
+      MCP_TRANSPORT: 'stdio',
+    };
     const config = load(env, ['--transport', 'http', '--port=4100', '--read-only']);
     expect(config.kit).toMatchObject({ transport: 'http', port: 4100, readOnly: true });
     expect(problemsOf(() => load(env, ['--verbose']))[0]).toMatch(/unknown option --verbose/);

@@ -3,8 +3,14 @@ import { diffValues } from '../src/diff.js';
 
 describe('diffValues', () => {
   it('lists leaf changes with dotted paths', () => {
-    const before = { spec: { replicas: 1, template: { resources: { limits: { memory: '1Gi' } } } }, keep: 'x' };
-    const after = { spec: { replicas: 2, template: { resources: { limits: { memory: '2Gi', cpu: '1' } } } }, keep: 'x' };
+    const before = {
+      spec: { replicas: 1, template: { resources: { limits: { memory: '1Gi' } } } },
+      keep: 'x',
+    };
+    const after = {
+      spec: { replicas: 2, template: { resources: { limits: { memory: '2Gi', cpu: '1' } } } },
+      keep: 'x',
+    };
     expect(diffValues(before, after)).toEqual([
       { path: 'spec.replicas', before: 1, after: 2 },
       { path: 'spec.template.resources.limits.cpu', before: undefined, after: '1' },

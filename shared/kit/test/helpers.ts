@@ -16,7 +16,12 @@ export interface FakeClients {
 }
 
 const tool = toolFactory<FakeClients, { label: string }>();
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+const readOnly = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+} as const;
 
 export const fixtureToolsets = [
   defineToolset<FakeClients, { label: string }>({
@@ -54,10 +59,14 @@ export const fixtureToolsets = [
         annotations: readOnly,
         risk: 'read',
         handler: () => {
-          throw new UpstreamError('Sonarr', `failed with 500 on GET /api/v3/series?apikey=${CANARY}`, {
-            status: 500,
-            hint: 'Sonarr has an internal problem; check its logs, then try again.',
-          });
+          throw new UpstreamError(
+            'Sonarr',
+            `failed with 500 on GET /api/v3/series?apikey=${CANARY}`,
+            {
+              status: 500,
+              hint: 'Sonarr has an internal problem; check its logs, then try again.',
+            },
+          );
         },
       }),
       tool.read({
@@ -120,7 +129,12 @@ export const fixtureToolsets = [
         description: 'Sets a value; previews with dryRun.',
         input: z.object({ value: z.number().describe('New value') }),
         output: z.object({ dryRun: z.boolean(), value: z.number() }),
-        annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+        annotations: {
+          readOnlyHint: false,
+          destructiveHint: false,
+          idempotentHint: true,
+          openWorldHint: false,
+        },
         risk: 'low',
         handler: (input) => ({ dryRun: input.dryRun, value: input.value }),
       }),
@@ -130,7 +144,12 @@ export const fixtureToolsets = [
         description: 'Destructive fixture.',
         input: z.object({}),
         output: z.object({ dryRun: z.boolean() }),
-        annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+        annotations: {
+          readOnlyHint: false,
+          destructiveHint: true,
+          idempotentHint: true,
+          openWorldHint: false,
+        },
         risk: 'high',
         enabledByDefault: true,
         handler: (input) => ({ dryRun: input.dryRun }),
@@ -141,7 +160,12 @@ export const fixtureToolsets = [
         description: 'Opt-in fixture.',
         input: z.object({}),
         output: z.object({ dryRun: z.boolean() }),
-        annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+        annotations: {
+          readOnlyHint: false,
+          destructiveHint: true,
+          idempotentHint: false,
+          openWorldHint: false,
+        },
         risk: 'high',
         enabledByDefault: false,
         handler: (input) => ({ dryRun: input.dryRun }),

@@ -5,7 +5,9 @@ import { ConfigLoadError } from '../src/config.js';
 import { CANARY, fixtureServer } from './helpers.js';
 
 function textOf(result: { content?: unknown }): string {
-  return ((result.content as Array<{ text?: string }> | undefined) ?? []).map((c) => c.text ?? '').join('');
+  return ((result.content as Array<{ text?: string }> | undefined) ?? [])
+    .map((c) => c.text ?? '')
+    .join('');
 }
 
 describe('HomelabServer call wrapper', () => {
@@ -21,7 +23,9 @@ describe('HomelabServer call wrapper', () => {
     const { server, lines } = fixtureServer();
     const failed = await server.callTool('explode', {});
     expect(failed.isError).toBe(true);
-    expect(textOf(failed)).toMatch(/^Internal error \(reference [0-9a-f]{8}\)\. This is a bug in the MCP server/);
+    expect(textOf(failed)).toMatch(
+      /^Internal error \(reference [0-9a-f]{8}\)\. This is a bug in the MCP server/,
+    );
     expect(textOf(failed)).not.toContain('password');
     expect(textOf(failed)).not.toMatch(/at .*\.ts:\d+/);
     const logged = lines.join('');
@@ -43,14 +47,18 @@ describe('HomelabServer call wrapper', () => {
   it('names the closest matches for an unknown thing', async () => {
     const { server } = fixtureServer();
     const result = await server.callTool('find_thing', { id: 'light.kitchn' });
-    expect(textOf(result)).toBe('Entity light.kitchn was not found. Closest matches: light.kitchen, light.kitchen_2.');
+    expect(textOf(result)).toBe(
+      'Entity light.kitchn was not found. Closest matches: light.kitchen, light.kitchen_2.',
+    );
   });
 
   it('times out a hung tool, aborts its signal, and answers the next call', async () => {
     const { server, clients } = fixtureServer({ toolTimeoutMs: 150 });
     const result = await server.callTool('sleepy', {});
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/^sleepy timed out after 0\.1 s: Fixture upstream did not answer in time\. Check that Fixture upstream is up/);
+    expect(textOf(result)).toMatch(
+      /^sleepy timed out after 0\.1 s: Fixture upstream did not answer in time\. Check that Fixture upstream is up/,
+    );
     expect(clients.calls).toBe(-1);
     expect((await server.callTool('echo', { message: 'again' })).isError).toBeUndefined();
   });
@@ -84,8 +92,13 @@ describe('HomelabServer call wrapper', () => {
     const tool = server.listTools().find((t) => t.name === 'set_value');
     expect(tool?.inputSchema.properties).toHaveProperty('dryRun');
     expect(tool?.inputSchema.required ?? []).not.toContain('dryRun');
-    expect((await server.callTool('set_value', { value: 3, dryRun: true })).structuredContent).toEqual({ dryRun: true, value: 3 });
-    expect((await server.callTool('set_value', { value: 3 })).structuredContent).toEqual({ dryRun: false, value: 3 });
+    expect(
+      (await server.callTool('set_value', { value: 3, dryRun: true })).structuredContent,
+    ).toEqual({ dryRun: true, value: 3 });
+    expect((await server.callTool('set_value', { value: 3 })).structuredContent).toEqual({
+      dryRun: false,
+      value: 3,
+    });
   });
 
   it('counts calls by tool and outcome', async () => {
@@ -100,10 +113,21 @@ describe('HomelabServer call wrapper', () => {
 });
 
 describe('HomelabServer switches', () => {
-  const names = (overrides: Parameters<typeof fixtureServer>[0]) => fixtureServer(overrides).server.listTools().map((t) => t.name);
+  const names = (overrides: Parameters<typeof fixtureServer>[0]) =>
+    fixtureServer(overrides)
+      .server.listTools()
+      .map((t) => t.name);
 
   it('registers no write in read-only mode, and says why when one is called', async () => {
-    expect(names({ readOnly: true })).toEqual(['echo', 'explode', 'upstream_down', 'find_thing', 'sleepy', 'leaky', 'wrong_shape']);
+    expect(names({ readOnly: true })).toEqual([
+      'echo',
+      'explode',
+      'upstream_down',
+      'find_thing',
+      'sleepy',
+      'leaky',
+      'wrong_shape',
+    ]);
     const { server } = fixtureServer({ readOnly: true });
     const result = await server.callTool('set_value', { value: 1 });
     expect(result.isError).toBe(true);
@@ -119,7 +143,9 @@ describe('HomelabServer switches', () => {
   });
 
   it('refuses unknown names in the switches with one message', () => {
-    expect(() => fixtureServer({ toolsets: ['nope'], denyTools: ['ghost'] })).toThrow(ConfigLoadError);
+    expect(() => fixtureServer({ toolsets: ['nope'], denyTools: ['ghost'] })).toThrow(
+      ConfigLoadError,
+    );
     try {
       fixtureServer({ toolsets: ['nope'], denyTools: ['ghost'], enableTools: ['phantom'] });
     } catch (error) {
@@ -132,7 +158,9 @@ describe('HomelabServer switches', () => {
   });
 
   it('publishes risk and toolset in _meta and the annotations', () => {
-    const tool = fixtureServer({}).server.listTools().find((t) => t.name === 'delete_everything');
+    const tool = fixtureServer({})
+      .server.listTools()
+      .find((t) => t.name === 'delete_everything');
     expect(tool?._meta).toEqual({ 'homelab/risk': 'high', 'homelab/toolset': 'changes' });
     expect(tool?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
   });
@@ -149,12 +177,25 @@ describe('HomelabServer health and protocol', () => {
     expect(resources.map((r) => r.uri)).toEqual(['health://status']);
     const read = await client.readResource({ uri: 'health://status' });
     const status = JSON.parse((read.contents[0] as { text: string }).text);
-    expect(status).toMatchObject({ status: 'degraded', server: 'fixture', version: '1.0.0', readOnly: false });
+    expect(status).toMatchObject({
+      status: 'degraded',
+      server: 'fixture',
+      version: '1.0.0',
+      readOnly: false,
+    });
     expect(status.upstreams).toEqual([
       { name: 'Always up', ok: true, latencyMs: expect.any(Number) },
-      { name: 'Flaky', ok: false, latencyMs: expect.any(Number), error: 'refused token [REDACTED]' },
+      {
+        name: 'Flaky',
+        ok: false,
+        latencyMs: expect.any(Number),
+        error: 'refused token [REDACTED]',
+      },
     ]);
-    const call = await client.callTool({ name: 'echo', arguments: { message: 'over the protocol' } });
+    const call = await client.callTool({
+      name: 'echo',
+      arguments: { message: 'over the protocol' },
+    });
     expect(call.structuredContent).toEqual({ message: 'over the protocol', calls: 1 });
     await expect(client.readResource({ uri: 'health://nope' })).rejects.toThrow(/not found/);
     await client.close();

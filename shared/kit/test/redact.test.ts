@@ -17,10 +17,14 @@ describe('Redactor', () => {
 
   it('masks values under secret-looking keys and bearer credentials', () => {
     const redactor = new Redactor();
-    expect(redactor.redact({ headers: { Authorization: 'whatever', apiKey: 'k', name: 'ok' } })).toEqual({
+    expect(
+      redactor.redact({ headers: { Authorization: 'whatever', apiKey: 'k', name: 'ok' } }),
+    ).toEqual({
       headers: { Authorization: '[REDACTED]', apiKey: '[REDACTED]', name: 'ok' },
     });
-    expect(redactor.redactString('sent Bearer eyJhbGciOiJIUzI1NiJ9.x.y to it')).toBe('sent Bearer [REDACTED] to it');
+    expect(redactor.redactString('sent Bearer eyJhbGciOiJIUzI1NiJ9.x.y to it')).toBe(
+      'sent Bearer [REDACTED] to it',
+    );
   });
 
   it('keeps secrets out of every log line', () => {
@@ -29,11 +33,18 @@ describe('Redactor', () => {
     const lines: string[] = [];
     const log = createLogger({ level: 'info', redactor, write: (l) => lines.push(l) });
     log.debug('hidden by level', { x: 1 });
-    log.info('calling upstream with canary-secret-42', { url: 'http://h/?k=canary-secret-42', token: 'canary-secret-42' });
+    log.info('calling upstream with canary-secret-42', {
+      url: 'http://h/?k=canary-secret-42',
+      token: 'canary-secret-42',
+    });
     log.child({ component: 'x' }).error('failed', { error: new Error('canary-secret-42').message });
     expect(lines).toHaveLength(2);
     expect(lines.join('')).not.toContain('canary-secret-42');
-    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 'info', msg: 'calling upstream with [REDACTED]', token: '[REDACTED]' });
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      level: 'info',
+      msg: 'calling upstream with [REDACTED]',
+      token: '[REDACTED]',
+    });
     expect(JSON.parse(lines[1] ?? '{}')).toMatchObject({ component: 'x', level: 'error' });
   });
 });

@@ -14,7 +14,9 @@ export interface ConnectedClient {
 
 const CLIENT_INFO = { name: 'homelab-tests', version: '0.0.0' };
 
-export async function connectInMemory(server: HomelabServer<unknown, unknown>): Promise<ConnectedClient> {
+export async function connectInMemory<Clients, Config>(
+  server: HomelabServer<Clients, Config>,
+): Promise<ConnectedClient> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const session = server.createSession();
   await session.connect(serverSide);
@@ -49,7 +51,11 @@ export async function connectSse(url: string, token?: string): Promise<Connected
   const transport = new SSEClientTransport(new URL(url), {
     requestInit: { headers },
     eventSourceInit: {
-      fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }),
+      fetch: (input, init) =>
+        fetch(input, {
+          ...init,
+          headers: { ...(init?.headers as Record<string, string>), ...headers },
+        }),
     },
   });
   const client = new Client(CLIENT_INFO);
@@ -57,8 +63,17 @@ export async function connectSse(url: string, token?: string): Promise<Connected
   return { client, close: () => client.close() };
 }
 
-export async function connectStdio(command: string, args: string[], env: Record<string, string>): Promise<ConnectedClient & { stderr: () => string }> {
-  const transport = new StdioClientTransport({ command, args, env: { PATH: process.env.PATH ?? '', ...env }, stderr: 'pipe' });
+export async function connectStdio(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<ConnectedClient & { stderr: () => string }> {
+  const transport = new StdioClientTransport({
+    command,
+    args,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stderr: 'pipe',
+  });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');

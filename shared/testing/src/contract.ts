@@ -1,7 +1,13 @@
 // The contract suite every server runs (DESIGN.md §7): tool names, annotations and risk
 // consistent, every input field described for the model, mutating tools previewable with
 // dryRun, read-only mode and disable-destructive hiding what they must.
-import { annotationProblems, TOOL_NAME, type HomelabServer, type KitSettings, type Risk } from '@homelab/kit';
+import {
+  annotationProblems,
+  TOOL_NAME,
+  type HomelabServer,
+  type KitSettings,
+  type Risk,
+} from '@homelab/kit';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 
@@ -57,25 +63,32 @@ export function toolContractProblems(tool: Tool): string[] {
       riskOf(tool),
     ),
   );
-  if (!['read', 'low', 'high'].includes(riskOf(tool))) problems.push('_meta homelab/risk is missing');
+  if (!['read', 'low', 'high'].includes(riskOf(tool)))
+    problems.push('_meta homelab/risk is missing');
   if (!tool.title) problems.push('title is missing');
-  if (!tool.description || tool.description.length < 20) problems.push('description is missing or too short');
+  if (!tool.description || tool.description.length < 20)
+    problems.push('description is missing or too short');
   const undescribed = undescribedFields(tool.inputSchema as JsonSchema);
-  if (undescribed.length > 0) problems.push(`input fields without description: ${undescribed.join(', ')}`);
+  if (undescribed.length > 0)
+    problems.push(`input fields without description: ${undescribed.join(', ')}`);
   if (tool.outputSchema?.type !== 'object') problems.push('outputSchema must be an object schema');
   const mutating = annotations.readOnlyHint === false;
   const dryRun = (tool.inputSchema.properties as Record<string, JsonSchema> | undefined)?.dryRun;
-  if (mutating && dryRun?.type !== 'boolean') problems.push('a mutating tool must accept dryRun: boolean');
+  if (mutating && dryRun?.type !== 'boolean')
+    problems.push('a mutating tool must accept dryRun: boolean');
   return problems;
 }
 
-export interface ContractSuiteOptions {
+export interface ContractSuiteOptions<Clients, Config> {
   /** Builds the server under test with the given kit switches (clients may point nowhere). */
-  build: (kit: Partial<KitSettings>) => HomelabServer<unknown, unknown>;
+  build: (kit: Partial<KitSettings>) => HomelabServer<Clients, Config>;
 }
 
 /** Registers the contract tests for one server in the calling test file. */
-export function contractSuite(serverName: string, options: ContractSuiteOptions): void {
+export function contractSuite<Clients, Config>(
+  serverName: string,
+  options: ContractSuiteOptions<Clients, Config>,
+): void {
   describe(`${serverName}: MCP contract`, () => {
     const all = options.build({}).listTools();
 
@@ -96,14 +109,18 @@ export function contractSuite(serverName: string, options: ContractSuiteOptions)
 
     it('hides every write in read-only mode', () => {
       const readOnly = options.build({ readOnly: true }).listTools();
-      expect(readOnly.filter((t) => t.annotations?.readOnlyHint !== true).map((t) => t.name)).toEqual([]);
+      expect(
+        readOnly.filter((t) => t.annotations?.readOnlyHint !== true).map((t) => t.name),
+      ).toEqual([]);
       const reads = all.filter((t) => t.annotations?.readOnlyHint === true).map((t) => t.name);
       expect(readOnly.map((t) => t.name)).toEqual(reads);
     });
 
     it('hides every destructive tool when destructive tools are disabled', () => {
       const safe = options.build({ disableDestructive: true }).listTools();
-      expect(safe.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name)).toEqual([]);
+      expect(
+        safe.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name),
+      ).toEqual([]);
       expect(safe.length).toBe(all.filter((t) => t.annotations?.destructiveHint !== true).length);
     });
 

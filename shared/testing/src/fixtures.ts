@@ -1,6 +1,13 @@
 // Building blocks for tests: kit settings with test defaults, a logger that captures lines (to
 // assert that no secret reaches a log), and server deps wired from them.
-import { createLogger, Redactor, ServerMetrics, type KitSettings, type Logger, type ServerDeps } from '@homelab/kit';
+import {
+  createLogger,
+  Redactor,
+  ServerMetrics,
+  type KitSettings,
+  type Logger,
+  type ServerDeps,
+} from '@homelab/kit';
 
 export function testKitSettings(overrides: Partial<KitSettings> = {}): KitSettings {
   return {

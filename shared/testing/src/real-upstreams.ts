@@ -30,7 +30,8 @@ export async function waitFor(url: string, timeoutMs: number, child?: ChildProce
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ${url} answered`);
+    if (child && child.exitCode !== null)
+      throw new Error(`process exited with ${child.exitCode} before ${url} answered`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
       if (response.ok) return;
@@ -51,14 +52,23 @@ export interface RealService {
 
 /** A real Alertmanager (Debian's prometheus-alertmanager) with a null receiver. */
 export async function startAlertmanager(): Promise<RealService> {
-  const binary = requireBinary('prometheus-alertmanager', 'apt-get install -y --no-install-recommends prometheus-alertmanager');
+  const binary = requireBinary(
+    'prometheus-alertmanager',
+    'apt-get install -y --no-install-recommends prometheus-alertmanager',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'homelab-alertmanager-'));
   const config = join(dir, 'alertmanager.yml');
   writeFileSync(config, "route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n");
   const port = await freePort();
   const child = spawn(
     binary,
-    [`--config.file=${config}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    [
+      `--config.file=${config}`,
+      `--storage.path=${dir}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -69,7 +79,9 @@ export async function startAlertmanager(): Promise<RealService> {
     await waitFor(`${url}/-/ready`, 20_000, child);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`Alertmanager did not start: ${(error as Error).message}\n${output}`);
+    throw new Error(`Alertmanager did not start: ${(error as Error).message}\n${output}`, {
+      cause: error,
+    });
   }
   return {
     url,

@@ -7,14 +7,20 @@ import type { HomelabServer } from '@homelab/kit';
 import { expect } from 'vitest';
 import { connectInMemory } from './clients.js';
 
-export async function expectToolSnapshot(server: HomelabServer<unknown, unknown>, file: string): Promise<void> {
+export async function expectToolSnapshot<Clients, Config>(
+  server: HomelabServer<Clients, Config>,
+  file: string,
+): Promise<void> {
   const connected = await connectInMemory(server);
   const { tools } = await connected.client.listTools();
   await connected.close();
   const text = `${JSON.stringify({ tools }, null, 2)}\n`;
   const ci = process.env.CI === 'true' || process.env.CI === '1';
   if (!existsSync(file)) {
-    if (ci) throw new Error(`Tool snapshot ${file} is missing. Run the tests locally (without CI=true) and commit it.`);
+    if (ci)
+      throw new Error(
+        `Tool snapshot ${file} is missing. Run the tests locally (without CI=true) and commit it.`,
+      );
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);
     return;
@@ -23,7 +29,8 @@ export async function expectToolSnapshot(server: HomelabServer<unknown, unknown>
     writeFileSync(file, text);
     return;
   }
-  expect(JSON.parse(text), `tool surface differs from ${file}; if intended, rerun with UPDATE_SNAPSHOTS=1`).toEqual(
-    JSON.parse(readFileSync(file, 'utf8')),
-  );
+  expect(
+    JSON.parse(text),
+    `tool surface differs from ${file}; if intended, rerun with UPDATE_SNAPSHOTS=1`,
+  ).toEqual(JSON.parse(readFileSync(file, 'utf8')));
 }

@@ -58,10 +58,16 @@ export interface NewSilence {
 export class AlertmanagerClient {
   private readonly http: UpstreamClient;
 
-  constructor(options: { url: string; token?: string; timeoutMs: number; metrics?: ServerMetrics }) {
+  constructor(options: {
+    url: string;
+    token?: string;
+    timeoutMs: number;
+    metrics?: ServerMetrics;
+  }) {
     this.http = new UpstreamClient({
       service: 'Alertmanager',
-      baseUrl: `${options.url.replace(/\/+$/, '')}/api/v2`,
+      baseUrl: options.url,
+      pathPrefix: '/api/v2',
       headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
       timeoutMs: options.timeoutMs,
       urlVariable: 'ALERTMANAGER_URL',
@@ -83,18 +89,33 @@ export class AlertmanagerClient {
   }
 
   silences(filter: string[], signal?: AbortSignal) {
-    return this.http.get('/silences', { query: { filter }, schema: z.array(silenceSchema), signal });
+    return this.http.get('/silences', {
+      query: { filter },
+      schema: z.array(silenceSchema),
+      signal,
+    });
   }
 
   silence(id: string, signal?: AbortSignal) {
-    return this.http.get(`/silence/${encodeURIComponent(id)}`, { schema: silenceSchema, signal, what: `silence ${id}` });
+    return this.http.get(`/silence/${encodeURIComponent(id)}`, {
+      schema: silenceSchema,
+      signal,
+      what: `silence ${id}`,
+    });
   }
 
   createSilence(silence: NewSilence, signal?: AbortSignal) {
-    return this.http.post('/silences', { body: silence, schema: z.object({ silenceID: z.string() }), signal });
+    return this.http.post('/silences', {
+      body: silence,
+      schema: z.object({ silenceID: z.string() }),
+      signal,
+    });
   }
 
   expireSilence(id: string, signal?: AbortSignal) {
-    return this.http.delete(`/silence/${encodeURIComponent(id)}`, { signal, what: `silence ${id}` });
+    return this.http.delete(`/silence/${encodeURIComponent(id)}`, {
+      signal,
+      what: `silence ${id}`,
+    });
   }
 }

@@ -15,7 +15,9 @@ const matcherInput = z.object({
   isRegex: z.boolean().default(false).describe('Treat value as a regular expression'),
 });
 
-function filterOf(matchers: ReadonlyArray<{ name: string; value: string; isRegex: boolean }>): string[] {
+function filterOf(
+  matchers: ReadonlyArray<{ name: string; value: string; isRegex: boolean }>,
+): string[] {
   return matchers.map((m) => `${m.name}${m.isRegex ? '=~' : '='}${JSON.stringify(m.value)}`);
 }
 
@@ -68,7 +70,8 @@ function summarizeSilence(silence: Silence): z.input<typeof silenceSummary> {
 export const getAlertmanagerStatus = tool.read({
   name: 'get_alertmanager_status',
   title: 'Alertmanager status',
-  description: 'Version, uptime and cluster state of Alertmanager. Use it to check that alerting works.',
+  description:
+    'Version, uptime and cluster state of Alertmanager. Use it to check that alerting works.',
   input: z.object({}),
   output: z.object({
     version: z.string().describe('Alertmanager version'),
@@ -76,7 +79,12 @@ export const getAlertmanagerStatus = tool.read({
     cluster: z.string().describe('Cluster status: ready, settling or disabled'),
     peers: z.number().describe('Number of cluster peers'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
   risk: 'read',
   handler: async (_input, ctx) => {
     const status = await ctx.clients.alertmanager.status(ctx.signal);
@@ -95,7 +103,10 @@ export const listAlertmanagerAlerts = tool.read({
   description:
     'Alerts currently known to Alertmanager, newest first, optionally filtered by label matchers. Returns name, state, severity, summary and labels.',
   input: z.object({
-    matchers: z.array(matcherInput).default([]).describe('Only alerts whose labels match all of these'),
+    matchers: z
+      .array(matcherInput)
+      .default([])
+      .describe('Only alerts whose labels match all of these'),
     includeSilenced: z.boolean().default(true).describe('Include alerts muted by a silence'),
     limit: z.number().int().min(1).max(500).default(50).describe('At most this many alerts'),
   }),
@@ -103,13 +114,22 @@ export const listAlertmanagerAlerts = tool.read({
     total: z.number().describe('Alerts matching before the limit'),
     alerts: z.array(alertSummary).describe('The alerts, newest first'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
   risk: 'read',
   text: (out) =>
     out.alerts.length === 0
       ? 'No alerts.'
       : `${out.total} alert(s):\n` +
-        out.alerts.map((a) => `- ${a.name} [${a.state}${a.severity ? `, ${a.severity}` : ''}] ${a.summary ?? ''}`.trimEnd()).join('\n'),
+        out.alerts
+          .map((a) =>
+            `- ${a.name} [${a.state}${a.severity ? `, ${a.severity}` : ''}] ${a.summary ?? ''}`.trimEnd(),
+          )
+          .join('\n'),
   handler: async (input, ctx) => {
     const alerts = await ctx.clients.alertmanager.alerts(
       { filter: filterOf(input.matchers), silenced: input.includeSilenced, inhibited: true },
@@ -123,7 +143,8 @@ export const listAlertmanagerAlerts = tool.read({
 export const listAlertmanagerSilences = tool.read({
   name: 'list_alertmanager_silences',
   title: 'List silences',
-  description: 'Silences in Alertmanager (active and pending by default), with their matchers, author and end time.',
+  description:
+    'Silences in Alertmanager (active and pending by default), with their matchers, author and end time.',
   input: z.object({
     includeExpired: z.boolean().default(false).describe('Also list expired silences'),
     limit: z.number().int().min(1).max(500).default(50).describe('At most this many silences'),
@@ -132,13 +153,21 @@ export const listAlertmanagerSilences = tool.read({
     total: z.number().describe('Silences matching before the limit'),
     silences: z.array(silenceSummary).describe('The silences'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
   risk: 'read',
   handler: async (input, ctx) => {
     const silences = (await ctx.clients.alertmanager.silences([], ctx.signal)).filter(
       (s) => input.includeExpired || s.status.state !== 'expired',
     );
-    return { total: silences.length, silences: silences.slice(0, input.limit).map(summarizeSilence) };
+    return {
+      total: silences.length,
+      silences: silences.slice(0, input.limit).map(summarizeSilence),
+    };
   },
 });
 
@@ -148,16 +177,35 @@ export const createAlertmanagerSilence = tool.write({
   description:
     'Mute notifications for alerts matching all matchers for a number of minutes. With dryRun, lists the alerts it would mute and creates nothing.',
   input: z.object({
-    matchers: z.array(matcherInput).min(1).max(20).describe('Alerts whose labels match all of these are muted'),
-    durationMinutes: z.number().int().min(1).max(60 * 24 * 14).describe('How long the silence lasts, in minutes'),
+    matchers: z
+      .array(matcherInput)
+      .min(1)
+      .max(20)
+      .describe('Alerts whose labels match all of these are muted'),
+    durationMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 14)
+      .describe('How long the silence lasts, in minutes'),
     comment: z.string().min(3).max(500).describe('Why the alerts are muted (shown to everyone)'),
-    createdBy: z.string().min(1).max(100).default('homelab-mcp').describe('Author recorded on the silence'),
+    createdBy: z
+      .string()
+      .min(1)
+      .max(100)
+      .default('homelab-mcp')
+      .describe('Author recorded on the silence'),
   }),
   output: mutationOutput({
     silenceId: z.string().optional().describe('Id of the new silence (absent in a dry run)'),
     mutes: z.array(z.string()).describe('Names of the currently firing alerts it mutes'),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: false,
+    openWorldHint: true,
+  },
   risk: 'low',
   handler: async (input, ctx) => {
     const matchers: Matcher[] = input.matchers.map((m) => ({ ...m, isEqual: true }));
@@ -170,25 +218,48 @@ export const createAlertmanagerSilence = tool.write({
       createdBy: input.createdBy,
       comment: input.comment,
     };
-    const muted = await ctx.clients.alertmanager.alerts({ filter: filterOf(matchers), silenced: false, inhibited: true }, ctx.signal);
+    const muted = await ctx.clients.alertmanager.alerts(
+      { filter: filterOf(matchers), silenced: false, inhibited: true },
+      ctx.signal,
+    );
     const mutes = muted.map((a) => a.labels.alertname ?? a.fingerprint);
     const summary = `silence ${filterOf(matchers).join(', ')} for ${input.durationMinutes} min (mutes ${mutes.length} alert(s) now)`;
-    const changes = diffValues(undefined, { silence: { matchers: filterOf(matchers), endsAt: silence.endsAt, comment: input.comment } });
-    if (input.dryRun) return { dryRun: true, applied: false, summary: `Would ${summary}`, changes, mutes };
+    const changes = diffValues(undefined, {
+      silence: { matchers: filterOf(matchers), endsAt: silence.endsAt, comment: input.comment },
+    });
+    if (input.dryRun)
+      return { dryRun: true, applied: false, summary: `Would ${summary}`, changes, mutes };
     const created = await ctx.clients.alertmanager.createSilence(silence, ctx.signal);
-    return { dryRun: false, applied: true, summary: `Created ${summary}`, changes, silenceId: created.silenceID, mutes };
+    return {
+      dryRun: false,
+      applied: true,
+      summary: `Created ${summary}`,
+      changes,
+      silenceId: created.silenceID,
+      mutes,
+    };
   },
 });
 
 export const expireAlertmanagerSilence = tool.write({
   name: 'expire_alertmanager_silence',
   title: 'Expire a silence',
-  description: 'End a silence now, so the alerts it muted notify again. With dryRun, shows the silence and changes nothing.',
+  description:
+    'End a silence now, so the alerts it muted notify again. With dryRun, shows the silence and changes nothing.',
   input: z.object({
-    silenceId: z.string().min(1).max(100).describe('Id of the silence, from list_alertmanager_silences'),
+    silenceId: z
+      .string()
+      .min(1)
+      .max(100)
+      .describe('Id of the silence, from list_alertmanager_silences'),
   }),
   output: mutationOutput({}),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
   risk: 'low',
   handler: async (input, ctx) => {
     const silence = await ctx.clients.alertmanager.silence(input.silenceId, ctx.signal);
@@ -198,7 +269,12 @@ export const expireAlertmanagerSilence = tool.write({
     }));
     const summary = `silence ${silence.id} (${filterOf(silence.matchers).join(', ')}, by ${silence.createdBy})`;
     if (input.dryRun || changes.length === 0) {
-      return { dryRun: input.dryRun, applied: false, summary: changes.length === 0 ? `${summary} is already expired` : `Would expire ${summary}`, changes };
+      return {
+        dryRun: input.dryRun,
+        applied: false,
+        summary: changes.length === 0 ? `${summary} is already expired` : `Would expire ${summary}`,
+        changes,
+      };
     }
     await ctx.clients.alertmanager.expireSilence(silence.id, ctx.signal);
     return { dryRun: false, applied: true, summary: `Expired ${summary}`, changes };
@@ -208,5 +284,11 @@ export const expireAlertmanagerSilence = tool.write({
 export const alertsToolset = tool.toolset({
   name: 'alerts',
   description: 'Alertmanager status, alerts and silences',
-  tools: [getAlertmanagerStatus, listAlertmanagerAlerts, listAlertmanagerSilences, createAlertmanagerSilence, expireAlertmanagerSilence],
+  tools: [
+    getAlertmanagerStatus,
+    listAlertmanagerAlerts,
+    listAlertmanagerSilences,
+    createAlertmanagerSilence,
+    expireAlertmanagerSilence,
+  ],
 });
