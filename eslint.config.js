@@ -1,12 +1,14 @@
 // Lint rules for the whole workspace: typescript-eslint's recommended set plus the few project
-// rules that keep tools honest (no floating promises would need type info; kept fast instead).
+// rules; Node globals everywhere (servers, scripts and benchmarks all run on Node).
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '.tools/**', '**/node_modules/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { languageOptions: { globals: { ...globals.node } } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': [

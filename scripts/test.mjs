@@ -22,7 +22,7 @@ const run = spawnSync(
   ],
   { stdio: 'inherit' },
 );
-let summary = 'no report';
+let summary;
 try {
   const result = JSON.parse(readFileSync(report, 'utf8'));
   const skipped = result.numPendingTests + result.numTodoTests;

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Starts the example server: stdio by default, `--transport http` for /mcp and /sse.
-import { runMain } from '@homelab/kit';
+import { runServer } from '@homelab/kit';
 import { configShape, DEFAULT_PORT } from './config.js';
 import { buildServer, createClients } from './server.js';
 
-await runMain({
+await runServer({
   configShape,
   defaultPort: DEFAULT_PORT,
   build: ({ config, kit, log, redactor, metrics }) =>

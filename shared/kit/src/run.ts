@@ -51,7 +51,7 @@ export async function serve<Clients, Config>(
   return { transport: 'stdio', close: () => session.close() };
 }
 
-export async function runMain<S extends z.ZodRawShape, Clients, Config>(
+export async function runServer<S extends z.ZodRawShape, Clients, Config>(
   options: MainOptions<S, Clients, Config>,
 ): Promise<void> {
   let loaded;

@@ -53,7 +53,10 @@ function decodeSegment(value: string): string {
 }
 
 /** The decoded path parameters when `path` (raw, percent-encoded) fits the template, else undefined. */
-export function matchPathTemplate(template: PathTemplate, path: string): Record<string, string> | undefined {
+export function matchPathTemplate(
+  template: PathTemplate,
+  path: string,
+): Record<string, string> | undefined {
   const found = template.regex.exec(path);
   if (!found) return undefined;
   const params: Record<string, string> = {};

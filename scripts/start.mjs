@@ -1,0 +1,78 @@
+// `make start`: runs the system on this machine. Starts the simulated homelab for every upstream
+// you have not configured, then each MCP server built so far over Streamable HTTP + SSE on
+// 127.0.0.1 with a bearer token, and prints how to connect. Ctrl-C stops everything.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { startSimulatedHomelab } = await import(join(root, 'shared/simulator/dist/index.js'));
+
+/** The servers built so far: where their main.js is, their port, and the upstream variables they need. */
+const SERVERS = [
+  {
+    name: 'example',
+    main: 'shared/example-server/dist/main.js',
+    port: 3900,
+    upstreamVariables: ['ALERTMANAGER_URL'],
+  },
+];
+
+const token = process.env.MCP_AUTH_TOKEN || randomBytes(18).toString('base64url');
+const configured = new Set(
+  SERVERS.flatMap((s) => s.upstreamVariables).filter((v) => process.env[v]),
+);
+const homelab = await startSimulatedHomelab({ skip: [...configured] });
+const children = [];
+
+function stopAll(code) {
+  for (const child of children) child.kill('SIGTERM');
+  homelab.close().finally(() => process.exit(code));
+}
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+const lines = [];
+for (const server of SERVERS) {
+  const main = join(root, server.main);
+  if (!existsSync(main)) {
+    console.error(`start: ${server.main} is missing; run make build first`);
+    stopAll(1);
+  }
+  const child = spawn(
+    process.execPath,
+    [main, '--transport', 'http', '--port', String(server.port)],
+    {
+      env: {
+        ...process.env,
+        ...homelab.env,
+        MCP_AUTH_TOKEN: token,
+        MCP_HOST: process.env.MCP_HOST || '127.0.0.1',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  child.on('exit', (code) => {
+    console.error(`start: ${server.name} exited with ${code}`);
+    stopAll(code ?? 1);
+  });
+  children.push(child);
+  const upstream = server.upstreamVariables
+    .map((v) => `${v}=${configured.has(v) ? process.env[v] : `${homelab.env[v]} (simulated)`}`)
+    .join(' ');
+  lines.push(
+    `  ${server.name.padEnd(16)} http://127.0.0.1:${server.port}/mcp  (SSE: /sse)  ${upstream}`,
+  );
+}
+
+console.log(`
+Homelab agent is running.
+MCP servers (Streamable HTTP; SSE at /sse):
+${lines.join('\n')}
+Bearer token: ${token}
+
+Try it:  npx @modelcontextprotocol/inspector --cli http://127.0.0.1:${SERVERS[0].port}/mcp --header "Authorization: Bearer ${token}" --method tools/list
+Ctrl-C stops everything.
+`);

@@ -1,0 +1,58 @@
+// The simulated homelab as one unit: every simulated upstream with its demo state, started
+// together for `make start` and end-to-end tests, with the environment variables that point
+// the MCP servers at them. Each server issue adds its upstreams here.
+import {
+  createAlertmanagerState,
+  demoAlerts,
+  startAlertmanagerSim,
+} from './upstreams/alertmanager.js';
+import type { Upstream } from './types.js';
+
+export interface SimulatedHomelab {
+  /** Variables for the MCP servers, e.g. ALERTMANAGER_URL. */
+  env: Record<string, string>;
+  upstreams: Record<string, Upstream<unknown>>;
+  close(): Promise<void>;
+}
+
+interface SimulatedService {
+  /** The variable a server reads to find this upstream. */
+  variable: string;
+  start(): Promise<Upstream<unknown>>;
+}
+
+const SERVICES: Record<string, SimulatedService> = {
+  alertmanager: {
+    variable: 'ALERTMANAGER_URL',
+    start: async () =>
+      (await startAlertmanagerSim({
+        state: createAlertmanagerState({ alerts: demoAlerts }),
+      })) as Upstream<unknown>,
+  },
+};
+
+/** Starts every simulated upstream except those whose variable is in `skip` (configured for real). */
+export async function startSimulatedHomelab(
+  options: { skip?: string[] } = {},
+): Promise<SimulatedHomelab> {
+  const env: Record<string, string> = {};
+  const upstreams: Record<string, Upstream<unknown>> = {};
+  try {
+    for (const [name, service] of Object.entries(SERVICES)) {
+      if (options.skip?.includes(service.variable)) continue;
+      const upstream = await service.start();
+      upstreams[name] = upstream;
+      env[service.variable] = upstream.url;
+    }
+  } catch (error) {
+    await Promise.allSettled(Object.values(upstreams).map((u) => u.close()));
+    throw error;
+  }
+  return {
+    env,
+    upstreams,
+    close: async () => {
+      await Promise.allSettled(Object.values(upstreams).map((u) => u.close()));
+    },
+  };
+}
