@@ -1,6 +1,6 @@
 // The example server's contract suite and its committed tool-surface snapshot.
 import type { KitSettings } from '@homelab/kit';
-import { contractSuite, expectToolSnapshot, testDeps } from '@homelab/testing';
+import { contractSuite, expectReadmeToolTable, expectToolSnapshot, testDeps } from '@homelab/testing';
 import { fileURLToPath } from 'node:url';
 import { it } from 'vitest';
 import type { ExampleConfig } from '../src/config.js';
@@ -20,4 +20,8 @@ it('matches the committed tool surface', async () => {
     build(),
     fileURLToPath(new URL('./__snapshots__/tools.json', import.meta.url)),
   );
+});
+
+it('documents the current tools in its README', () => {
+  expectReadmeToolTable(build(), fileURLToPath(new URL('../README.md', import.meta.url)));
 });
