@@ -1,6 +1,11 @@
 // The example server's contract suite and its committed tool-surface snapshot.
 import type { KitSettings } from '@homelab/kit';
-import { contractSuite, expectReadmeToolTable, expectToolSnapshot, testDeps } from '@homelab/testing';
+import {
+  contractSuite,
+  expectReadmeToolTable,
+  expectToolSnapshot,
+  testDeps,
+} from '@homelab/testing';
 import { fileURLToPath } from 'node:url';
 import { it } from 'vitest';
 import type { ExampleConfig } from '../src/config.js';

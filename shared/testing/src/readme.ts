@@ -22,20 +22,32 @@ export function renderToolTable(tools: readonly Tool[]): string {
     ].filter(Boolean);
     return `| \`${tool.name}\` | ${toolset} | ${risk} | ${flags.join(', ')} | ${cell(tool.description ?? '')} |`;
   });
-  return ['| Tool | Toolset | Risk | Kind | What it does |', '|---|---|---|---|---|', ...rows].join('\n');
+  return ['| Tool | Toolset | Risk | Kind | What it does |', '|---|---|---|---|---|', ...rows].join(
+    '\n',
+  );
 }
 
-export function expectReadmeToolTable<Clients, Config>(server: HomelabServer<Clients, Config>, readmePath: string): void {
+export function expectReadmeToolTable<Clients, Config>(
+  server: HomelabServer<Clients, Config>,
+  readmePath: string,
+): void {
   const readme = readFileSync(readmePath, 'utf8');
   const start = readme.indexOf(BEGIN);
   const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`${readmePath} needs the markers ${BEGIN} and ${END}`);
+  if (start < 0 || end < start)
+    throw new Error(`${readmePath} needs the markers ${BEGIN} and ${END}`);
   const table = renderToolTable(server.listTools());
   const current = readme.slice(start + BEGIN.length, end).trim();
   const ci = process.env.CI === 'true' || process.env.CI === '1';
   if (current !== table && process.env.UPDATE_SNAPSHOTS === '1' && !ci) {
-    writeFileSync(readmePath, `${readme.slice(0, start + BEGIN.length)}\n${table}\n${readme.slice(end)}`);
+    writeFileSync(
+      readmePath,
+      `${readme.slice(0, start + BEGIN.length)}\n${table}\n${readme.slice(end)}`,
+    );
     return;
   }
-  expect(current, `the tool table in ${readmePath} is out of date; rerun the tests with UPDATE_SNAPSHOTS=1`).toBe(table);
+  expect(
+    current,
+    `the tool table in ${readmePath} is out of date; rerun the tests with UPDATE_SNAPSHOTS=1`,
+  ).toBe(table);
 }
