@@ -21,13 +21,23 @@ interface SimulatedService {
   start(): Promise<Upstream<unknown>>;
 }
 
+/**
+ * How long the demo alerts keep firing. Why: an alert seeded without `endsAt` resolves after 5
+ * minutes (Alertmanager's resolve timeout), and nothing re-sends them as Prometheus would, so
+ * `make start` would show no alerts after 5 minutes.
+ */
+const DEMO_FIRING_MS = 365 * 24 * 3_600_000;
+
 const SERVICES: Record<string, SimulatedService> = {
   alertmanager: {
     variable: 'ALERTMANAGER_URL',
-    start: async () =>
-      (await startAlertmanagerSim({
-        state: createAlertmanagerState({ alerts: demoAlerts }),
-      })) as Upstream<unknown>,
+    start: async () => {
+      const endsAt = new Date(Date.now() + DEMO_FIRING_MS).toISOString();
+      const alerts = demoAlerts.map((alert) => ({ ...alert, endsAt }));
+      return (await startAlertmanagerSim({
+        state: createAlertmanagerState({ alerts }),
+      })) as Upstream<unknown>;
+    },
   },
 };
 

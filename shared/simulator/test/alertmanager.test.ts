@@ -1,22 +1,34 @@
-// The framework through a stateful Alertmanager built on the real Swagger 2.0 spec (basePath
-// /api/v2/): state, request and response contract checks, auth and the request log.
+// The framework through the simulated Alertmanager (src/upstreams/alertmanager.ts, on the real
+// Swagger 2.0 spec with basePath /api/v2/): state, request and response contract checks, auth
+// and the request log. Routes that break the contract on purpose are hand-written here.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadContract, startUpstream, type Upstream } from '../src/index.js';
+import {
+  createAlertmanagerState,
+  startAlertmanagerSim,
+  startUpstream,
+  type AlertmanagerState,
+  type Upstream,
+} from '../src/index.js';
 import { failOnViolations } from '../src/vitest.js';
 import {
-  ALERTMANAGER_SPEC,
-  startAlertmanager,
+  JSON_HEADERS as json,
+  onAlertmanagerContract,
   silenceBody,
-  type AlertmanagerState,
-} from './fixtures/alertmanager.js';
-
-const json = { 'content-type': 'application/json' };
+  withUpstream,
+} from './helpers.js';
 
 describe('a stateful Alertmanager upstream', () => {
   let am: Upstream<AlertmanagerState>;
   beforeAll(async () => {
-    am = await startAlertmanager();
+    am = await startAlertmanagerSim({
+      state: createAlertmanagerState({
+        alerts: [
+          { labels: { alertname: 'KubePodCrashLooping', severity: 'warning' } },
+          { labels: { alertname: 'NodeDown', severity: 'critical' } },
+        ],
+      }),
+    });
   });
   afterAll(() => am.close());
 
@@ -30,8 +42,14 @@ describe('a stateful Alertmanager upstream', () => {
       const res = await fetch(`${am.url}/api/v2/status`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      const status = (await res.json()) as { cluster: { status: string } };
-      expect(status.cluster.status).toBe('ready');
+      const status = (await res.json()) as {
+        cluster: { status: string };
+        versionInfo: { version: string };
+      };
+      expect(status).toMatchObject({
+        cluster: { status: 'disabled' },
+        versionInfo: { version: '0.34.0' },
+      });
     });
 
     it('keeps state: a posted silence is in the next list, and a delete expires it', async () => {
@@ -72,7 +90,9 @@ describe('a stateful Alertmanager upstream', () => {
 
     it('serves alerts with valid boolean and repeated array query parameters', async () => {
       const res = await fetch(
-        `${am.url}/api/v2/alerts?active=true&silenced=false&filter=a%3D%22b%22&filter=c%3D%22d%22`,
+        `${am.url}/api/v2/alerts?active=true&silenced=false&filter=${encodeURIComponent(
+          'alertname=~"Kube.*|Node.*"',
+        )}&filter=${encodeURIComponent('severity="warning"')}`,
       );
       expect(res.status).toBe(200);
       const alerts = (await res.json()) as Array<{ labels: { alertname: string } }>;
@@ -198,40 +218,35 @@ describe('a stateful Alertmanager upstream', () => {
 
 describe('response violations', () => {
   it('records a wrong-shaped handler response (still sent) and names the operation and schema path', async () => {
-    const upstream = await startUpstream({
-      name: 'alertmanager',
-      contract: await loadContract(ALERTMANAGER_SPEC),
-      state: {},
-      routes: [
-        {
-          method: 'GET',
-          path: '/api/v2/silences',
-          handler: () => ({
-            status: 200,
-            body: [
-              {
-                id: 'x',
-                status: { state: 'snoozed' },
-                updatedAt: '2026-01-01T00:00:00Z',
-                matchers: [{ name: 'a', value: 'b', isRegex: false }],
-                startsAt: '2026-01-01T00:00:00Z',
-                endsAt: '2026-01-02T00:00:00Z',
-                createdBy: 'me',
-                comment: 'c',
-                annotations: {},
-              },
-            ],
-          }),
-        },
-        {
-          method: 'GET',
-          path: '/api/v2/status',
-          handler: () => ({ status: 418, body: { tea: true } }),
-        },
-        { method: 'GET', path: '/api/v2/alerts', handler: () => ({ status: 200 }) },
-      ],
-    });
-    try {
+    const options = await onAlertmanagerContract([
+      {
+        method: 'GET',
+        path: '/api/v2/silences',
+        handler: () => ({
+          status: 200,
+          body: [
+            {
+              id: 'x',
+              status: { state: 'snoozed' },
+              updatedAt: '2026-01-01T00:00:00Z',
+              matchers: [{ name: 'a', value: 'b', isRegex: false }],
+              startsAt: '2026-01-01T00:00:00Z',
+              endsAt: '2026-01-02T00:00:00Z',
+              createdBy: 'me',
+              comment: 'c',
+              annotations: {},
+            },
+          ],
+        }),
+      },
+      {
+        method: 'GET',
+        path: '/api/v2/status',
+        handler: () => ({ status: 418, body: { tea: true } }),
+      },
+      { method: 'GET', path: '/api/v2/alerts', handler: () => ({ status: 200 }) },
+    ]);
+    await withUpstream(options, async (upstream) => {
       const res = await fetch(`${upstream.url}/api/v2/silences`);
       expect(res.status).toBe(200);
       expect(((await res.json()) as Array<{ status: { state: string } }>)[0]?.status.state).toBe(
@@ -259,54 +274,42 @@ describe('response violations', () => {
       expect(message).toContain('status: 418 is not declared (declared: 200)');
       expect(message).toContain('GET /api/v2/alerts (getAlerts)');
       expect(message).toContain('body: is missing; the contract declares one for status 200');
-    } finally {
-      await upstream.close();
-    }
+    });
   });
 
   it('a handler that throws answers 500 and is recorded', async () => {
-    const upstream = await startUpstream({
-      name: 'alertmanager',
-      contract: await loadContract(ALERTMANAGER_SPEC),
-      state: {},
-      routes: [
-        {
-          method: 'GET',
-          path: '/api/v2/status',
-          handler: () => {
-            throw new Error('boom');
-          },
+    const options = await onAlertmanagerContract([
+      {
+        method: 'GET',
+        path: '/api/v2/status',
+        handler: () => {
+          throw new Error('boom');
         },
-      ],
-    });
-    try {
+      },
+    ]);
+    await withUpstream(options, async (upstream) => {
       const res = await fetch(`${upstream.url}/api/v2/status`);
       expect(res.status).toBe(500);
       expect(() => upstream.assertNoViolations()).toThrow(/handler: threw Error: boom/);
-    } finally {
-      await upstream.close();
-    }
+    });
   });
 });
 
 describe('startup checks and auth', () => {
   it('refuses a route that is not in the contract', async () => {
-    const contract = await loadContract(ALERTMANAGER_SPEC);
     await expect(
-      startUpstream({
-        name: 'alertmanager',
-        contract,
-        state: {},
-        routes: [{ method: 'GET', path: '/api/v2/silencez', handler: () => ({ status: 200 }) }],
-      }),
+      startUpstream(
+        await onAlertmanagerContract([
+          { method: 'GET', path: '/api/v2/silencez', handler: () => ({ status: 200 }) },
+        ]),
+      ),
     ).rejects.toThrow(/route GET \/api\/v2\/silencez is not in the contract/);
     await expect(
-      startUpstream({
-        name: 'alertmanager',
-        contract,
-        state: {},
-        routes: [{ method: 'POST', path: '/api/v2/status', handler: () => ({ status: 200 }) }],
-      }),
+      startUpstream(
+        await onAlertmanagerContract([
+          { method: 'POST', path: '/api/v2/status', handler: () => ({ status: 200 }) },
+        ]),
+      ),
     ).rejects.toThrow(/route POST \/api\/v2\/status is not in the contract/);
   });
 
@@ -331,25 +334,25 @@ describe('startup checks and auth', () => {
   });
 
   it('answers 401 when auth says no', async () => {
-    const guarded = await startUpstream({
-      name: 'guarded',
-      state: {},
-      auth: (req) => req.headers.authorization === 'Bearer s3cret',
-      routes: [
-        { method: 'GET', path: '/ping', handler: () => ({ status: 200, body: { pong: true } }) },
-      ],
-    });
-    try {
-      const denied = await fetch(`${guarded.url}/ping`);
-      expect(denied.status).toBe(401);
-      expect(await denied.json()).toEqual({ message: 'unauthorized' });
-      const allowed = await fetch(`${guarded.url}/ping`, {
-        headers: { authorization: 'Bearer s3cret' },
-      });
-      expect(await allowed.json()).toEqual({ pong: true });
-      guarded.assertNoViolations();
-    } finally {
-      await guarded.close();
-    }
+    await withUpstream(
+      {
+        name: 'guarded',
+        state: {},
+        auth: (req) => req.headers.authorization === 'Bearer s3cret',
+        routes: [
+          { method: 'GET', path: '/ping', handler: () => ({ status: 200, body: { pong: true } }) },
+        ],
+      },
+      async (guarded) => {
+        const denied = await fetch(`${guarded.url}/ping`);
+        expect(denied.status).toBe(401);
+        expect(await denied.json()).toEqual({ message: 'unauthorized' });
+        const allowed = await fetch(`${guarded.url}/ping`, {
+          headers: { authorization: 'Bearer s3cret' },
+        });
+        expect(await allowed.json()).toEqual({ pong: true });
+        guarded.assertNoViolations();
+      },
+    );
   });
 });

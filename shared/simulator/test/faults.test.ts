@@ -2,14 +2,19 @@
 // malformed, `times`, and matching by method and path. Faults are exempt from contract checks.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FaultStatus, Upstream } from '../src/index.js';
+import {
+  startAlertmanagerSim,
+  type AlertmanagerState,
+  type FaultStatus,
+  type Upstream,
+} from '../src/index.js';
 import { failOnViolations } from '../src/vitest.js';
-import { silenceBody, startAlertmanager, type AlertmanagerState } from './fixtures/alertmanager.js';
+import { JSON_HEADERS, silenceBody } from './helpers.js';
 
 describe('fault injection', () => {
   let am: Upstream<AlertmanagerState>;
   beforeAll(async () => {
-    am = await startAlertmanager();
+    am = await startAlertmanagerSim();
   });
   afterAll(() => am.close());
   afterEach(() => am.reset());
@@ -114,7 +119,7 @@ describe('fault injection', () => {
     expect((await fetch(`${am.url}/api/v2/silences`)).status).toBe(200);
     const post = await fetch(`${am.url}/api/v2/silences`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: JSON_HEADERS,
       body: JSON.stringify(silenceBody()),
     });
     expect(post.status).toBe(503);

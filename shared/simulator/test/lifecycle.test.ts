@@ -2,9 +2,14 @@
 // limit are refused; failOnViolations accepts upstreams started later.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_REQUEST_BODY_BYTES, startUpstream, type Upstream } from '../src/index.js';
+import {
+  MAX_REQUEST_BODY_BYTES,
+  startAlertmanagerSim,
+  startUpstream,
+  type Upstream,
+} from '../src/index.js';
 import { failOnViolations } from '../src/vitest.js';
-import { startAlertmanager } from './fixtures/alertmanager.js';
+import { withUpstream } from './helpers.js';
 
 async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -52,39 +57,39 @@ describe('close()', () => {
 
 describe('request bodies', () => {
   it(`refuses bodies over ${MAX_REQUEST_BODY_BYTES} bytes with 413`, async () => {
-    const upstream = await startUpstream({
-      name: 'sink',
-      state: {},
-      routes: [
-        {
+    await withUpstream(
+      {
+        name: 'sink',
+        state: {},
+        routes: [
+          {
+            method: 'POST',
+            path: '/upload',
+            handler: (req) => ({ status: 200, body: { size: String(req.body).length } }),
+          },
+        ],
+      },
+      async (upstream) => {
+        const small = await fetch(`${upstream.url}/upload`, {
           method: 'POST',
-          path: '/upload',
-          handler: (req) => ({ status: 200, body: { size: String(req.body).length } }),
-        },
-      ],
-    });
-    try {
-      const small = await fetch(`${upstream.url}/upload`, {
-        method: 'POST',
-        body: 'x'.repeat(1000),
-      });
-      expect(await small.json()).toEqual({ size: 1000 });
-      const big = await fetch(`${upstream.url}/upload`, {
-        method: 'POST',
-        body: 'x'.repeat(MAX_REQUEST_BODY_BYTES + 1),
-      });
-      expect(big.status).toBe(413);
-      upstream.assertNoViolations();
-    } finally {
-      await upstream.close();
-    }
+          body: 'x'.repeat(1000),
+        });
+        expect(await small.json()).toEqual({ size: 1000 });
+        const big = await fetch(`${upstream.url}/upload`, {
+          method: 'POST',
+          body: 'x'.repeat(MAX_REQUEST_BODY_BYTES + 1),
+        });
+        expect(big.status).toBe(413);
+        upstream.assertNoViolations();
+      },
+    );
   });
 });
 
 describe('failOnViolations with an upstream started in beforeAll', () => {
   let am: Upstream<unknown> | undefined;
   beforeAll(async () => {
-    am = await startAlertmanager();
+    am = await startAlertmanagerSim();
   });
   afterAll(() => am?.close());
   failOnViolations(() => am);

@@ -3,8 +3,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { loadContract, startUpstream, type Upstream } from '../src/index.js';
-import { ALERTMANAGER_SPEC } from './fixtures/alertmanager.js';
+import { startUpstream, type Upstream } from '../src/index.js';
+import { onAlertmanagerContract, withUpstream } from './helpers.js';
 
 const entityState = z.object({
   entity_id: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/),
@@ -141,28 +141,21 @@ describe('a written-contract upstream (Home Assistant REST)', () => {
 
 describe('zod routes next to an OpenAPI contract', () => {
   it('allows an endpoint outside the spec when it has its own schemas', async () => {
-    const upstream = await startUpstream({
-      name: 'alertmanager',
-      contract: await loadContract(ALERTMANAGER_SPEC),
-      state: {},
-      routes: [
-        {
-          method: 'GET',
-          path: '/-/healthy',
-          response: z.literal('OK'),
-          handler: (req) => ({ status: 200, raw: req.query.has('broken') ? 'KO' : 'OK' }),
-        },
-      ],
-    });
-    try {
+    const options = await onAlertmanagerContract([
+      {
+        method: 'GET',
+        path: '/-/healthy',
+        response: z.literal('OK'),
+        handler: (req) => ({ status: 200, raw: req.query.has('broken') ? 'KO' : 'OK' }),
+      },
+    ]);
+    await withUpstream(options, async (upstream) => {
       const res = await fetch(`${upstream.url}/-/healthy`);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       expect(await res.text()).toBe('OK');
       upstream.assertNoViolations();
       await fetch(`${upstream.url}/-/healthy?broken=1`);
       expect(upstream.violations).toHaveLength(1);
-    } finally {
-      await upstream.close();
-    }
+    });
   });
 });

@@ -31,6 +31,7 @@ export interface SimSilence {
   endsAt: string;
   createdBy: string;
   comment: string;
+  annotations: Record<string, string>;
   updatedAt: string;
 }
 
@@ -56,15 +57,32 @@ function fingerprintOf(labels: Record<string, string>): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
+/** Regex matchers are anchored, as in Alertmanager. */
+function anchored(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`);
+}
+
 function matches(matcher: SimMatcher, labels: Record<string, string>): boolean {
   const value = labels[matcher.name] ?? '';
-  const hit = matcher.isRegex
-    ? new RegExp(`^(?:${matcher.value})$`).test(value)
-    : value === matcher.value;
+  const hit = matcher.isRegex ? anchored(matcher.value).test(value) : value === matcher.value;
   return (matcher.isEqual ?? true) ? hit : !hit;
 }
 
-/** Parses Alertmanager filter expressions: name="v", name!="v", name=~"re", name!~"re". */
+/** A regex matcher whose pattern does not compile (Alertmanager answers 400 for it). */
+function badRegex(matcher: SimMatcher): boolean {
+  if (!matcher.isRegex) return false;
+  try {
+    anchored(matcher.value);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Parses Alertmanager filter expressions: name="v", name!="v", name=~"re", name!~"re".
+ * Undefined when the expression is not a matcher or its regex does not compile.
+ */
 export function parseFilter(expression: string): SimMatcher | undefined {
   const found = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*$/.exec(expression);
   if (!found) return undefined;
@@ -75,7 +93,18 @@ export function parseFilter(expression: string): SimMatcher | undefined {
   } catch {
     value = raw;
   }
-  return { name, value, isRegex: op.includes('~'), isEqual: !op.startsWith('!') };
+  const matcher = { name, value, isRegex: op.includes('~'), isEqual: !op.startsWith('!') };
+  return badRegex(matcher) ? undefined : matcher;
+}
+
+/** Alertmanager lists a silence for a filter when one of its matchers has the same name, type and value. */
+function sameMatcher(a: SimMatcher, b: SimMatcher): boolean {
+  return (
+    a.name === b.name &&
+    a.value === b.value &&
+    a.isRegex === b.isRegex &&
+    (a.isEqual ?? true) === (b.isEqual ?? true)
+  );
 }
 
 function silenceState(silence: SimSilence, now: number): 'expired' | 'active' | 'pending' {
@@ -241,9 +270,7 @@ export async function startAlertmanagerSim(
           const now = Date.now();
           const body = [...s.silences.values()]
             .filter((silence) =>
-              filters.every((f) =>
-                silence.matchers.some((m) => m.name === f.name && m.value === f.value),
-              ),
+              filters.every((f) => silence.matchers.some((m) => sameMatcher(m, f))),
             )
             .map((silence) => gettableSilence(silence, now));
           return { status: 200, body };
@@ -253,11 +280,24 @@ export async function startAlertmanagerSim(
         method: 'POST',
         path: '/api/v2/silences',
         handler: (req, s) => {
-          const posted = req.body as Omit<SimSilence, 'id' | 'updatedAt'> & { id?: string };
+          const posted = req.body as Omit<SimSilence, 'id' | 'updatedAt' | 'annotations'> & {
+            id?: string;
+            annotations?: Record<string, string>;
+          };
           if (Date.parse(posted.endsAt) <= Date.parse(posted.startsAt)) {
             return {
               status: 400,
               body: 'failed to create silence: end time must not be before start time',
+            };
+          }
+          if (Date.parse(posted.endsAt) < Date.now()) {
+            return { status: 400, body: "failed to create silence: end time can't be in the past" };
+          }
+          const invalid = posted.matchers.find(badRegex);
+          if (invalid) {
+            return {
+              status: 400,
+              body: `invalid silence: invalid regular expression ${JSON.stringify(invalid.value)}`,
             };
           }
           if (posted.id && !s.silences.has(posted.id))
@@ -270,6 +310,7 @@ export async function startAlertmanagerSim(
             endsAt: posted.endsAt,
             createdBy: posted.createdBy,
             comment: posted.comment,
+            annotations: posted.annotations ?? {},
             updatedAt: new Date().toISOString(),
           });
           return { status: 200, body: { silenceID: id } };
