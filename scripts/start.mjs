@@ -50,6 +50,8 @@ for (const server of SERVERS) {
         ...homelab.env,
         MCP_AUTH_TOKEN: token,
         MCP_HOST: process.env.MCP_HOST || '127.0.0.1',
+        // A small young generation: ~6 MiB less idle, ~100 MiB less under load, same speed (bench/).
+        NODE_OPTIONS: process.env.NODE_OPTIONS || '--max-semi-space-size=1',
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     },

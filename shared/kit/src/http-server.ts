@@ -251,7 +251,10 @@ export async function startHttpServer<Clients, Config>(
     const session = server.createSession();
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      enableJsonResponse: true,
+      // Answers framed as SSE, not plain JSON: in SDK 1.32.2 the JSON mode keeps ~4 KB per call
+      // until the session closes (typescript-sdk issue #2559), which would exhaust a 128 MiB
+      // container on one long session. Measured in bench/: 0 B retained per call this way.
+      enableJsonResponse: false,
       onsessioninitialized: (id) => {
         sessions.set(id, { kind: 'streamable-http', transport, session, lastSeen: Date.now() });
         updateGauge();

@@ -6,7 +6,22 @@ type Labels = Record<string, string>;
 
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+const labelKeyCache = new Map<string, string>();
+
+/** Canonical `{a="x",b="y"}` form; cached, since the same few label sets repeat on every call. */
 function labelKey(labels: Labels): string {
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return '';
+  let raw = '';
+  for (const key of keys) raw += `${key}\u0000${labels[key] ?? ''}\u0001`;
+  const cached = labelKeyCache.get(raw);
+  if (cached !== undefined) return cached;
+  const rendered = renderLabels(labels);
+  if (labelKeyCache.size < 10_000) labelKeyCache.set(raw, rendered);
+  return rendered;
+}
+
+function renderLabels(labels: Labels): string {
   const keys = Object.keys(labels).sort();
   if (keys.length === 0) return '';
   const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
