@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # The real-upstream tier. Each test starts the real service it needs on 127.0.0.1 and fails
 # with a clear message when that service's binary is missing (never a silent skip); .ci/run
-# installs them first. Run through scripts/test.mjs for the same closing count line.
+# installs the machine packages first, and this script installs (or finds warm in the cache)
+# the pinned Home Assistant. Run through scripts/test.mjs for the same closing count line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=("prometheus-alertmanager (apt-get install prometheus-alertmanager)")
+hass="${HOMELAB_CACHE:-$HOME/.cache/homelab}/home-assistant/venv/bin/hass"
+if ! bash scripts/real-upstreams/home-assistant.sh; then
+  missing+=("Home Assistant (bash scripts/real-upstreams/home-assistant.sh failed; see above)")
+elif [ ! -x "$hass" ]; then
+  missing+=("Home Assistant: $hass is missing after bash scripts/real-upstreams/home-assistant.sh")
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   printf 'test-real: missing real upstreams:\n' >&2
   printf '  - %s\n' "${missing[@]}" >&2

@@ -3,5 +3,6 @@ export * from './clients.js';
 export * from './contract.js';
 export * from './fixtures.js';
 export * from './readme.js';
+export * from './real-home-assistant.js';
 export * from './real-upstreams.js';
 export * from './snapshot.js';

@@ -19,23 +19,42 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The path of a command (a name on PATH, or a path to an executable file), or an error naming the install command. */
 export function requireBinary(name: string, install: string): string {
-  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  const found = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8' });
   const path = found.stdout.trim();
   if (found.status !== 0 || !path) throw new Error(`${name} is not installed; run: ${install}`);
   return path;
 }
 
-export async function waitFor(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+export interface WaitForOptions {
+  /** Request headers (e.g. a bearer token). */
+  headers?: Record<string, string>;
+  /** Called on each 2xx answer; the wait ends when it returns true. Default: any 2xx. */
+  until?: (response: Response) => boolean | Promise<boolean>;
+}
+
+/** Polls `url` every 100 ms until it answers 2xx (and `options.until` agrees), the child exits, or time runs out. */
+export async function waitFor(
+  url: string,
+  timeoutMs: number,
+  child?: ChildProcess,
+  options: WaitForOptions = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null)
-      throw new Error(`process exited with ${child.exitCode} before ${url} answered`);
+    if (child && (child.exitCode !== null || child.signalCode !== null))
+      throw new Error(
+        `process exited with ${child.exitCode ?? child.signalCode} before ${url} answered`,
+      );
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return;
-      last = `HTTP ${response.status}`;
+      const response = await fetch(url, {
+        headers: options.headers,
+        signal: AbortSignal.timeout(1000),
+      });
+      if (response.ok && (!options.until || (await options.until(response)))) return;
+      last = response.ok ? 'not ready yet' : `HTTP ${response.status}`;
     } catch (error) {
       last = error instanceof Error ? error.message : String(error);
     }
