@@ -48,7 +48,8 @@ export function matchScore(query: string, texts: ReadonlyArray<string | undefine
   if (!q) return 1;
   const haystack = normalize(texts.filter(Boolean).join(' '));
   if (!haystack) return 0;
-  if (haystack.includes(q)) return 1;
+  if (` ${haystack} `.includes(` ${q} `)) return 1;
+  if (haystack.includes(q)) return 0.9;
   const words = q.split(' ');
   const haystackWords = haystack.split(' ');
   let total = 0;
