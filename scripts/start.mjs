@@ -18,6 +18,12 @@ const SERVERS = [
     port: 3900,
     upstreamVariables: ['ALERTMANAGER_URL'],
   },
+  {
+    name: 'home-assistant',
+    main: 'mcp-servers/home-assistant/dist/main.js',
+    port: 3901,
+    upstreamVariables: ['HA_URL'],
+  },
 ];
 
 const token = process.env.MCP_AUTH_TOKEN || randomBytes(18).toString('base64url');

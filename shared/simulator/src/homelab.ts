@@ -6,19 +6,23 @@ import {
   demoAlerts,
   startAlertmanagerSim,
 } from './upstreams/alertmanager.js';
+import { startHomeAssistantSim } from './upstreams/home-assistant.js';
+import type { HomeAssistantState } from './upstreams/home-assistant/model.js';
 import type { Upstream } from './types.js';
 
 export interface SimulatedHomelab {
-  /** Variables for the MCP servers, e.g. ALERTMANAGER_URL. */
+  /** Variables for the MCP servers, e.g. ALERTMANAGER_URL, HA_URL and HA_TOKEN. */
   env: Record<string, string>;
   upstreams: Record<string, Upstream<unknown>>;
   close(): Promise<void>;
 }
 
 interface SimulatedService {
-  /** The variable a server reads to find this upstream. */
+  /** The variable a server reads to find this upstream (set to its base URL). */
   variable: string;
   start(): Promise<Upstream<unknown>>;
+  /** Further variables, e.g. the credential the upstream accepts. */
+  extraEnv?(upstream: Upstream<unknown>): Record<string, string>;
 }
 
 /**
@@ -39,6 +43,11 @@ const SERVICES: Record<string, SimulatedService> = {
       })) as Upstream<unknown>;
     },
   },
+  homeAssistant: {
+    variable: 'HA_URL',
+    start: async () => (await startHomeAssistantSim()) as Upstream<unknown>,
+    extraEnv: (upstream) => ({ HA_TOKEN: (upstream.state as HomeAssistantState).token }),
+  },
 };
 
 /** Starts every simulated upstream except those whose variable is in `skip` (configured for real). */
@@ -53,6 +62,7 @@ export async function startSimulatedHomelab(
       const upstream = await service.start();
       upstreams[name] = upstream;
       env[service.variable] = upstream.url;
+      Object.assign(env, service.extraEnv?.(upstream));
     }
   } catch (error) {
     await Promise.allSettled(Object.values(upstreams).map((u) => u.close()));
