@@ -104,8 +104,19 @@ export interface HomeAssistantClientOptions {
 }
 
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
+/** How long a call waits for a (re)connection in progress before failing. */
+const READY_WAIT_MS = 3000;
 
-function describeWsError(error: unknown): { code: string; message: string } {
+function describeWsError(raw: unknown): { code: string; message: string } {
+  // The library rejects with the result's `error` object, or with a whole error message
+  // ({type: 'result', success: false, error}) when the connection drops.
+  const error =
+    typeof raw === 'object' &&
+    raw !== null &&
+    'error' in raw &&
+    typeof (raw as { error: unknown }).error === 'object'
+      ? (raw as { error: unknown }).error
+      : raw;
   if (error === ERR_CONNECTION_LOST) return { code: 'connection_lost', message: 'connection lost' };
   if (error === ERR_INVALID_AUTH) return { code: 'invalid_auth', message: 'token refused' };
   if (error === ERR_CANNOT_CONNECT) return { code: 'cannot_connect', message: 'cannot connect' };
@@ -188,12 +199,12 @@ export class HomeAssistantClient {
       this.connection = connection;
       this.haVersion = connection.haVersion;
       connection.addEventListener('ready', () => {
-        this.state = 'connected';
         this.options.log.info('reconnected to Home Assistant; resynchronising');
         void this.sync();
       });
       connection.addEventListener('disconnected', () => {
         this.state = 'disconnected';
+        this.synced = false;
         this.lastError = 'connection lost; reconnecting';
         this.options.log.warn('lost the Home Assistant WebSocket; reconnecting');
       });
@@ -269,7 +280,8 @@ export class HomeAssistantClient {
       for (const state of states) this.states.set(state.entity_id, state);
       await this.loadRegistries();
       this.synced = true;
-      for (const resolve of this.syncWaiters.splice(0)) resolve();
+      this.state = 'connected';
+      for (const resolve of [...this.syncWaiters]) resolve();
     } catch (error) {
       this.options.log.warn('could not load states from Home Assistant', errorFields(error));
     }
@@ -312,28 +324,27 @@ export class HomeAssistantClient {
     );
   }
 
-  /** Waits until the first full sync, or fails with the reason the connection is not there. */
+  /**
+   * Waits for a connected, synchronised client: the first sync, or a reconnect in progress
+   * (a few seconds at most); otherwise fails with the reason the connection is not there.
+   */
   async ready(signal?: AbortSignal): Promise<void> {
     if (this.synced && this.state === 'connected') return;
-    if (this.state === 'auth_invalid') {
-      throw new UpstreamError(SERVICE, `refused the token (${this.lastError ?? 'auth_invalid'})`, {
-        hint: 'Check HA_TOKEN: create a long-lived access token on your Home Assistant profile page.',
-      });
-    }
-    if (!this.synced) {
-      const waited = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), Math.min(this.options.timeoutMs, 5000));
-        const onAbort = () => resolve(false);
-        signal?.addEventListener('abort', onAbort, { once: true });
-        this.syncWaiters.push(() => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          resolve(true);
-        });
-      });
-      if (waited && this.state === 'connected') return;
-    }
-    if (this.state !== 'connected') this.throwDisconnected();
+    if (this.state === 'auth_invalid') this.throwDisconnected();
+    const synced = await new Promise<boolean>((resolve) => {
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.syncWaiters = this.syncWaiters.filter((w) => w !== waiter);
+        resolve(value);
+      };
+      const waiter = () => done(true);
+      const onAbort = () => done(false);
+      const timer = setTimeout(() => done(false), Math.min(this.options.timeoutMs, READY_WAIT_MS));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.syncWaiters.push(waiter);
+    });
+    if (!synced || this.state !== 'connected') this.throwDisconnected();
   }
 
   private throwDisconnected(): never {

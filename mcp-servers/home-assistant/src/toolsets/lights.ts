@@ -125,9 +125,19 @@ export const turnOnLight = tool.write({
       data.brightness_pct = input.brightnessPercent;
       expected.brightness = Math.round((input.brightnessPercent / 100) * 255);
     }
-    if (input.colorTempKelvin !== undefined)
-      data.color_temp_kelvin = expected.color_temp_kelvin = input.colorTempKelvin;
-    if (input.rgbColor !== undefined) data.rgb_color = expected.rgb_color = input.rgbColor;
+    // Home Assistant converts a colour the light has no mode for (kelvin on an RGBWW light), so
+    // the read-back only expects the attribute when the light reports it natively.
+    const modes = Array.isArray(light.attributes.supported_color_modes)
+      ? (light.attributes.supported_color_modes as string[])
+      : [];
+    if (input.colorTempKelvin !== undefined) {
+      data.color_temp_kelvin = input.colorTempKelvin;
+      if (modes.includes('color_temp')) expected.color_temp_kelvin = input.colorTempKelvin;
+    }
+    if (input.rgbColor !== undefined) {
+      data.rgb_color = input.rgbColor;
+      if (modes.includes('rgb')) expected.rgb_color = input.rgbColor;
+    }
     if (input.transition !== undefined) data.transition = input.transition;
     const offRequested = expected.brightness === 0;
     const changes = stateChanges(light.entity_id, light, {
@@ -138,11 +148,13 @@ export const turnOnLight = tool.write({
     if (input.dryRun)
       return { dryRun: true, applied: false, summary: `Would turn on ${what}`, changes };
     await ha.callService('light', 'turn_on', { entity_id: light.entity_id }, data, ctx.signal);
-    const after = await ha.waitForState(
-      light.entity_id,
-      (s) => s.state === (offRequested ? 'off' : 'on') && s.last_updated !== light.last_updated,
-      READ_BACK_MS,
-    );
+    const settled = (s: { state: string; attributes: Record<string, unknown> }) =>
+      s.state === (offRequested ? 'off' : 'on') &&
+      (offRequested ||
+        Object.entries(expected).every(
+          ([key, value]) => JSON.stringify(s.attributes[key]) === JSON.stringify(value),
+        ));
+    const after = await ha.waitForState(light.entity_id, settled, READ_BACK_MS);
     const read = after ? ha.requireEntity(light.entity_id) : undefined;
     return {
       dryRun: false,
