@@ -9,7 +9,7 @@ import {
   type HomeAssistantSim,
 } from '@homelab/simulator';
 import { failOnViolations } from '@homelab/simulator/vitest';
-import { connectInMemory, testDeps, type ConnectedClient } from '@homelab/testing';
+import { connectInMemory, testDeps, type ConnectedClient, eventually } from '@homelab/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HomeAssistantConfig } from '../src/config.js';
 import { buildServer, createClients, type HomeAssistantClients } from '../src/server.js';
@@ -474,23 +474,6 @@ describe('a home with 2,400 more entities', () => {
     expect(JSON.stringify(defaults).length).toBeLessThan(20_000);
   });
 });
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 8000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await read();
-      if (accept(value) || Date.now() > deadline) return value;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function eventuallyOk(name: string, args: Record<string, unknown>) {
   return eventually(

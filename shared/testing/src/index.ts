@@ -1,6 +1,7 @@
 // Test helpers for homelab MCP servers (never imported by production code).
 export * from './clients.js';
 export * from './contract.js';
+export * from './eventually.js';
 export * from './fixtures.js';
 export * from './readme.js';
 export * from './real-home-assistant.js';

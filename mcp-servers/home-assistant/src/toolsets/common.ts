@@ -3,7 +3,13 @@
 // dry-run/read-back pattern of every change.
 import { diffValues, toolFactory, type Change } from '@homelab/kit';
 import { z } from 'zod';
-import type { EntityView, HassState, HomeAssistantClient } from '../clients/home-assistant.js';
+import { matchScore } from '../clients/fuzzy.js';
+import type {
+  Area,
+  EntityView,
+  HassState,
+  HomeAssistantClient,
+} from '../clients/home-assistant.js';
 import type { HomeAssistantConfig } from '../config.js';
 
 export interface HomeAssistantClients {
@@ -130,6 +136,12 @@ export function page<T>(items: readonly T[], input: { limit: number; offset: num
     hasMore: input.offset + input.limit < items.length,
     items: items.slice(input.offset, input.offset + input.limit),
   };
+}
+
+/** Whether `area` (an entity's or device's) is the one a person named, fuzzily; true when none was named. */
+export function inArea(area: Area | undefined, wanted: string | undefined): boolean {
+  if (!wanted) return true;
+  return area !== undefined && matchScore(wanted, [area.id, area.name]) >= 0.7;
 }
 
 export function byName(a: EntityView, b: EntityView): number {

@@ -12,6 +12,7 @@ import {
   READ,
   summarize,
   tool,
+  inArea,
 } from './common.js';
 
 export const searchEntities = tool.read({
@@ -61,11 +62,7 @@ export const searchEntities = tool.read({
         (e) => !input.deviceClass || e.attributes.device_class === input.deviceClass.toLowerCase(),
       )
       .filter((e) => !input.state || e.state === input.state)
-      .filter(
-        (e) =>
-          !input.area ||
-          (e.area !== undefined && matchScore(input.area, [e.area.id, e.area.name]) >= 0.7),
-      )
+      .filter((e) => inArea(e.area, input.area))
       .map((e) => ({
         entity: e,
         score: matchScore(input.query, [e.entity_id, e.name, e.area?.name, e.device?.name]),
@@ -172,11 +169,7 @@ export const listDevices = tool.read({
     const devices = ha
       .listDevices()
       .map((d) => ({ device: d, area: ha.areaOf(d.areaId) }))
-      .filter(
-        ({ area }) =>
-          !input.area ||
-          (area !== undefined && matchScore(input.area, [area.id, area.name]) >= 0.7),
-      )
+      .filter(({ area }) => inArea(area, input.area))
       .sort((a, b) => a.device.name.localeCompare(b.device.name));
     const { items, ...paging } = page(devices, input);
     return {

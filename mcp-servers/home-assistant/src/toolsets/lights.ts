@@ -3,7 +3,6 @@
 // reads the new state back.
 import { InvalidInputError, mutationOutput } from '@homelab/kit';
 import { z } from 'zod';
-import { matchScore } from '../clients/fuzzy.js';
 import {
   byName,
   CHANGE,
@@ -16,6 +15,7 @@ import {
   stateChanges,
   summarize,
   tool,
+  inArea,
 } from './common.js';
 
 const LIGHT_ATTRIBUTES = [
@@ -58,11 +58,7 @@ export const listLights = tool.read({
       .entities()
       .filter((e) => e.domain === 'light')
       .filter((e) => !input.onlyOn || e.state === 'on')
-      .filter(
-        (e) =>
-          !input.area ||
-          (e.area !== undefined && matchScore(input.area, [e.area.id, e.area.name]) >= 0.7),
-      )
+      .filter((e) => inArea(e.area, input.area))
       .sort(byName);
     const { items, ...paging } = page(lights, input);
     return { ...paging, lights: items.map((l) => summarize(l, LIGHT_ATTRIBUTES)) };

@@ -3,7 +3,6 @@
 // entries. History and logbook use REST: those are the documented endpoints.
 import { InvalidInputError } from '@homelab/kit';
 import { z } from 'zod';
-import { matchScore } from '../clients/fuzzy.js';
 import {
   byName,
   entitySummarySchema,
@@ -13,6 +12,7 @@ import {
   READ,
   summarize,
   tool,
+  inArea,
 } from './common.js';
 
 export const listSensors = tool.read({
@@ -39,11 +39,7 @@ export const listSensors = tool.read({
       .filter(
         (e) => !input.deviceClass || e.attributes.device_class === input.deviceClass.toLowerCase(),
       )
-      .filter(
-        (e) =>
-          !input.area ||
-          (e.area !== undefined && matchScore(input.area, [e.area.id, e.area.name]) >= 0.7),
-      )
+      .filter((e) => inArea(e.area, input.area))
       .sort(byName);
     const { items, ...paging } = page(sensors, input);
     return {

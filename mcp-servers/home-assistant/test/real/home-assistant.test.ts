@@ -7,6 +7,7 @@ import {
   startHomeAssistant,
   testDeps,
   type ConnectedClient,
+  eventually,
 } from '@homelab/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HomeAssistantConfig } from '../../src/config.js';
@@ -23,20 +24,6 @@ async function call(name: string, args: Record<string, unknown> = {}) {
   const result = await connected.client.callTool({ name, arguments: args });
   if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
   return result.structuredContent as Record<string, unknown>;
-}
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!ok(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-    value = await read();
-  }
-  return value;
 }
 
 beforeAll(async () => {

@@ -6,6 +6,7 @@ import {
   testDeps,
   type ConnectedClient,
   type RealService,
+  eventually,
 } from '@homelab/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExampleConfig } from '../../src/config.js';
@@ -18,20 +19,6 @@ async function call(name: string, args: Record<string, unknown> = {}) {
   const result = await connected.client.callTool({ name, arguments: args });
   if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
   return result.structuredContent as Record<string, unknown>;
-}
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!ok(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    value = await read();
-  }
-  return value;
 }
 
 beforeAll(async () => {

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectHomeAssistantSocket,
+  eventually,
   HOME_ASSISTANT_FIXTURE as FIXTURE,
   startHomeAssistant,
   type HomeAssistantSocket,
@@ -39,20 +40,6 @@ async function rest<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
 
 async function state(entityId: string): Promise<State> {
   return rest<State>('GET', `/api/states/${entityId}`);
-}
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!ok(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    value = await read();
-  }
-  return value;
 }
 
 beforeAll(async () => {
