@@ -139,19 +139,20 @@ export class UpstreamClient {
         );
       }
       outcome('network_error');
-      const where = this.options.urlVariable
-        ? ` (${this.options.urlVariable}=${this.baseUrl})`
-        : ` at ${this.baseUrl}`;
-      throw new UpstreamError(this.service, `cannot be reached${where}: ${networkReason(error)}`, {
-        hint: `Check that ${this.service} is running and reachable from this server.`,
-        retryable: true,
-        cause: error,
-      });
+      throw upstreamNetworkError(this.service, this.options.urlVariable, this.baseUrl, error);
     }
 
     if (!response.ok) {
       outcome(`http_${response.status}`);
-      throw this.statusError(method, url, response, text, request.what);
+      throw upstreamStatusError({
+        service: this.service,
+        request: `${method} ${url.pathname}`,
+        status: response.status,
+        text,
+        retryAfter: response.headers.get('retry-after'),
+        credentialVariable: this.options.credentialVariable,
+        what: request.what,
+      });
     }
     outcome('ok');
     if (!request.schema) return (text === '' ? undefined : safeJson(text)) as T;
@@ -184,54 +185,75 @@ export class UpstreamClient {
     }
     return parsed.data;
   }
+}
 
-  private statusError(
-    method: string,
-    url: URL,
-    response: Response,
-    text: string,
-    what?: string,
-  ): Error {
-    const status = response.status;
-    const detail = text ? `: ${excerpt(text)}` : '';
-    const request = `${method} ${url.pathname}`;
-    if (status === 401) {
-      return new UpstreamError(this.service, `refused the credentials (401 on ${request})`, {
-        status,
-        hint: this.options.credentialVariable
-          ? `Check ${this.options.credentialVariable}: the token may be wrong, expired or revoked.`
-          : 'Check the configured credentials.',
-      });
-    }
-    if (status === 403) {
-      return new UpstreamError(this.service, `denied access (403 on ${request})${detail}`, {
-        status,
-        hint: 'The credentials are valid but lack permission for this action.',
-      });
-    }
-    if (status === 404 && what) return new NotFoundError(`${this.service}: ${what}`);
-    if (status === 429) {
-      const retryAfter = response.headers.get('retry-after');
-      return new UpstreamError(this.service, `is rate limiting requests (429 on ${request})`, {
-        status,
-        retryable: true,
-        hint: retryAfter
-          ? `Wait ${retryAfter} s before trying again.`
-          : 'Wait a little before trying again.',
-      });
-    }
-    if (status >= 500) {
-      return new UpstreamError(this.service, `failed with ${status} on ${request}${detail}`, {
-        status,
-        retryable: true,
-        hint: `${this.service} has an internal problem; check its logs, then try again.`,
-      });
-    }
-    return new UpstreamError(this.service, `rejected ${request} with ${status}${detail}`, {
+export interface StatusErrorInput {
+  service: string;
+  /** "GET /api/v2/alerts" */
+  request: string;
+  status: number;
+  /** The response body, quoted (shortened) in the message. */
+  text: string;
+  retryAfter?: string | null;
+  credentialVariable?: string;
+  /** Label of the thing requested: a 404 becomes a NotFoundError naming it. */
+  what?: string;
+}
+
+/** The error for an HTTP error status from an upstream, shared by every upstream client. */
+export function upstreamStatusError(input: StatusErrorInput): Error {
+  const { service, request, status } = input;
+  const detail = input.text ? `: ${excerpt(input.text)}` : '';
+  if (status === 401) {
+    return new UpstreamError(service, `refused the credentials (401 on ${request})`, {
       status,
-      hint: 'Check the arguments; the upstream message above says what it disliked.',
+      hint: input.credentialVariable
+        ? `Check ${input.credentialVariable}: the token may be wrong, expired or revoked.`
+        : 'Check the configured credentials.',
     });
   }
+  if (status === 403) {
+    return new UpstreamError(service, `denied access (403 on ${request})${detail}`, {
+      status,
+      hint: 'The credentials are valid but lack permission for this action.',
+    });
+  }
+  if (status === 404 && input.what) return new NotFoundError(`${service}: ${input.what}`);
+  if (status === 429) {
+    return new UpstreamError(service, `is rate limiting requests (429 on ${request})`, {
+      status,
+      retryable: true,
+      hint: input.retryAfter
+        ? `Wait ${input.retryAfter} s before trying again.`
+        : 'Wait a little before trying again.',
+    });
+  }
+  if (status >= 500) {
+    return new UpstreamError(service, `failed with ${status} on ${request}${detail}`, {
+      status,
+      retryable: true,
+      hint: `${service} has an internal problem; check its logs, then try again.`,
+    });
+  }
+  return new UpstreamError(service, `rejected ${request} with ${status}${detail}`, {
+    status,
+    hint: 'Check the arguments; the upstream message above says what it disliked.',
+  });
+}
+
+/** The error for an upstream that cannot be reached (refused, reset, unknown host...). */
+export function upstreamNetworkError(
+  service: string,
+  urlVariable: string | undefined,
+  baseUrl: string,
+  error: unknown,
+): UpstreamError {
+  const where = urlVariable ? ` (${urlVariable}=${baseUrl})` : ` at ${baseUrl}`;
+  return new UpstreamError(service, `cannot be reached${where}: ${networkReason(error)}`, {
+    hint: `Check that ${service} is running and reachable from this server.`,
+    retryable: true,
+    cause: error,
+  });
 }
 
 function safeJson(text: string): unknown {
