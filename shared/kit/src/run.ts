@@ -3,6 +3,7 @@
 // or HTTP. Process-level guards keep a stray rejection from killing a server mid-session.
 import type { z } from 'zod';
 import { ConfigLoadError, loadConfig, type KitSettings } from './config.js';
+import { ConfigError, formatToolError } from './errors.js';
 import type { HomelabServer } from './homelab-server.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { createLogger, errorFields, type Logger } from './log.js';
@@ -92,8 +93,9 @@ export async function runServer<S extends z.ZodRawShape, Clients, Config>(
     });
     serving = await serve(server, loaded.kit);
   } catch (error) {
-    if (error instanceof ConfigLoadError) {
-      console.error(redactor.redactString(error.message));
+    if (error instanceof ConfigLoadError || error instanceof ConfigError) {
+      const text = error instanceof ConfigError ? formatToolError(error) : error.message;
+      console.error(redactor.redactString(`Invalid configuration: ${text}`));
       process.exit(2);
     }
     log.error('server failed to start', errorFields(error));

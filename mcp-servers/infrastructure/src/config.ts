@@ -1,0 +1,46 @@
+// The infrastructure server's own variables; the kit adds the MCP_* ones.
+import { secret } from '@homelab/kit';
+import { z } from 'zod';
+
+export const DEFAULT_PORT = 3902;
+
+export const configShape = {
+  KUBECONFIG: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Path to a kubeconfig file (default: in-cluster service account, else ~/.kube/config)',
+    ),
+  KUBE_CONTEXT: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Context of the kubeconfig to use (default: its current-context)'),
+  KUBE_API_URL: z
+    .url()
+    .optional()
+    .describe('API server URL; with KUBE_TOKEN, used instead of a kubeconfig'),
+  KUBE_TOKEN: secret('Bearer token for KUBE_API_URL').optional(),
+  KUBE_INSECURE_SKIP_TLS_VERIFY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe('Skip TLS verification of KUBE_API_URL (self-signed test clusters only)'),
+  KUBE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(200)
+    .max(120_000)
+    .default(10_000)
+    .describe('Limit for one API request'),
+  KUBE_LOG_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(2 * 1024 * 1024)
+    .describe('At most this many bytes of a log are read from the API before filtering'),
+};
+
+export type InfrastructureConfig = z.output<z.ZodObject<typeof configShape>>;

@@ -1,0 +1,50 @@
+// buildServer(deps): the infrastructure MCP server as a pure function of its clients and config,
+// used by main.ts and by the tests (simulated or real Kubernetes API server).
+import { HomelabServer, type ServerDeps } from '@homelab/kit';
+import { KubeClient } from './clients/kube.js';
+import { resolveKubeTarget } from './clients/kubeconfig.js';
+import type { InfrastructureConfig } from './config.js';
+import { changesToolset } from './toolsets/changes.js';
+import type { InfrastructureClients } from './toolsets/common.js';
+import { workloadsToolset } from './toolsets/workloads.js';
+
+export type { InfrastructureClients } from './toolsets/common.js';
+
+export const SERVER_NAME = 'infrastructure';
+export const SERVER_VERSION = '0.1.0';
+export const toolsets = [workloadsToolset, changesToolset];
+
+export function createClients(
+  config: InfrastructureConfig,
+  deps: Pick<ServerDeps<unknown, unknown>, 'metrics'>,
+): InfrastructureClients {
+  return {
+    kube: new KubeClient(resolveKubeTarget(config), {
+      timeoutMs: config.KUBE_TIMEOUT_MS,
+      metrics: deps.metrics,
+    }),
+  };
+}
+
+export function buildServer(
+  deps: ServerDeps<InfrastructureClients, InfrastructureConfig>,
+): HomelabServer<InfrastructureClients, InfrastructureConfig> {
+  return new HomelabServer(
+    {
+      name: SERVER_NAME,
+      title: 'Homelab infrastructure (Kubernetes)',
+      version: SERVER_VERSION,
+      upstreamName: 'the Kubernetes API',
+      instructions:
+        'Reads and changes the Kubernetes cluster. Find names with get_pods and list_workloads; read logs with a filter. Every change is previewed by the API server (dryRun) and returns the exact before/after diff; confirm before applying.',
+      toolsets,
+      readiness: [
+        {
+          name: 'Kubernetes API',
+          check: async (signal) => void (await deps.clients.kube.get('/version', { signal })),
+        },
+      ],
+    },
+    deps,
+  );
+}
