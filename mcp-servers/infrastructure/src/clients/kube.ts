@@ -242,7 +242,7 @@ export class KubeClient {
     retryAfter: string | string[] | undefined,
     what?: string,
   ): Error {
-    let parsed: StatusBody = {};
+    let parsed: StatusBody;
     try {
       parsed = JSON.parse(body) as StatusBody;
     } catch {

@@ -20,13 +20,13 @@ import {
   tool,
   type InfrastructureClients,
 } from './common.js';
+import type { KINDS } from './workloads.js';
 import {
   kindField,
   summarizeWorkload,
   workloadPath,
   workloadSchema,
   type Workload,
-  KINDS,
 } from './workloads.js';
 
 type Ctx = ToolContext<InfrastructureClients, InfrastructureConfig>;
