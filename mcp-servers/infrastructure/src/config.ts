@@ -41,6 +41,18 @@ export const configShape = {
     .max(10 * 1024 * 1024)
     .default(2 * 1024 * 1024)
     .describe('At most this many bytes of a log are read from the API before filtering'),
+  ARGOCD_URL: z
+    .url()
+    .optional()
+    .describe('Argo CD server URL, e.g. https://argocd.example.lan (its API is under /api/v1)'),
+  ARGOCD_TOKEN: secret('Argo CD API token (an account with apiKey capability)').optional(),
+  ARGOCD_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(200)
+    .max(120_000)
+    .default(15_000)
+    .describe('Limit for one Argo CD request'),
 };
 
 export type InfrastructureConfig = z.output<z.ZodObject<typeof configShape>>;

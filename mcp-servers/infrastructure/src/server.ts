@@ -1,9 +1,11 @@
 // buildServer(deps): the infrastructure MCP server as a pure function of its clients and config,
 // used by main.ts and by the tests (simulated or real Kubernetes API server).
-import { HomelabServer, type ServerDeps } from '@homelab/kit';
+import { ConfigError, HomelabServer, type ServerDeps } from '@homelab/kit';
+import { ArgoCdClient } from './clients/argocd.js';
 import { KubeClient } from './clients/kube.js';
 import { resolveKubeTarget } from './clients/kubeconfig.js';
 import type { InfrastructureConfig } from './config.js';
+import { argocdToolset } from './toolsets/argocd.js';
 import { changesToolset } from './toolsets/changes.js';
 import type { InfrastructureClients } from './toolsets/common.js';
 import { workloadsToolset } from './toolsets/workloads.js';
@@ -12,17 +14,32 @@ export type { InfrastructureClients } from './toolsets/common.js';
 
 export const SERVER_NAME = 'infrastructure';
 export const SERVER_VERSION = '0.1.0';
-export const toolsets = [workloadsToolset, changesToolset];
+export const toolsets = [workloadsToolset, changesToolset, argocdToolset];
 
 export function createClients(
   config: InfrastructureConfig,
   deps: Pick<ServerDeps<unknown, unknown>, 'metrics'>,
 ): InfrastructureClients {
+  let argocd: ArgoCdClient | undefined;
   return {
     kube: new KubeClient(resolveKubeTarget(config), {
       timeoutMs: config.KUBE_TIMEOUT_MS,
       metrics: deps.metrics,
     }),
+    argocd: () => {
+      if (!config.ARGOCD_URL) {
+        throw new ConfigError('Argo CD is not configured on this server', {
+          hint: 'Set ARGOCD_URL and ARGOCD_TOKEN (or ARGOCD_TOKEN_FILE).',
+        });
+      }
+      argocd ??= new ArgoCdClient({
+        url: config.ARGOCD_URL,
+        token: config.ARGOCD_TOKEN,
+        timeoutMs: config.ARGOCD_TIMEOUT_MS,
+        metrics: deps.metrics,
+      });
+      return argocd;
+    },
   };
 }
 
@@ -43,6 +60,15 @@ export function buildServer(
           name: 'Kubernetes API',
           check: async (signal) => void (await deps.clients.kube.get('/version', { signal })),
         },
+        ...(deps.config.ARGOCD_URL
+          ? [
+              {
+                name: 'Argo CD',
+                check: async (signal: AbortSignal) =>
+                  void (await deps.clients.argocd().list(signal)),
+              },
+            ]
+          : []),
       ],
     },
     deps,

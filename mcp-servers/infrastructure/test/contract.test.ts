@@ -17,6 +17,7 @@ const config: InfrastructureConfig = {
   KUBE_INSECURE_SKIP_TLS_VERIFY: false,
   KUBE_TIMEOUT_MS: 1000,
   KUBE_LOG_MAX_BYTES: 1024 * 1024,
+  ARGOCD_TIMEOUT_MS: 1000,
 };
 
 function build(kit: Partial<KitSettings> = {}) {

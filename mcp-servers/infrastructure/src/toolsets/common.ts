@@ -2,11 +2,14 @@
 // schemas (only the fields the tools read), ages, and resource-name validation.
 import { toolFactory } from '@homelab/kit';
 import { z } from 'zod';
+import type { ArgoCdClient } from '../clients/argocd.js';
 import type { KubeClient } from '../clients/kube.js';
 import type { InfrastructureConfig } from '../config.js';
 
 export interface InfrastructureClients {
   kube: KubeClient;
+  /** Created on first use; throws a ConfigError naming ARGOCD_URL when Argo CD is not configured. */
+  argocd: () => ArgoCdClient;
 }
 
 export const tool = toolFactory<InfrastructureClients, InfrastructureConfig>();
