@@ -7,6 +7,7 @@ import { resolveKubeTarget } from './clients/kubeconfig.js';
 import type { InfrastructureConfig } from './config.js';
 import { argocdToolset } from './toolsets/argocd.js';
 import { changesToolset } from './toolsets/changes.js';
+import { rolloutToolset } from './toolsets/rollout.js';
 import type { InfrastructureClients } from './toolsets/common.js';
 import { workloadsToolset } from './toolsets/workloads.js';
 
@@ -14,7 +15,7 @@ export type { InfrastructureClients } from './toolsets/common.js';
 
 export const SERVER_NAME = 'infrastructure';
 export const SERVER_VERSION = '0.1.0';
-export const toolsets = [workloadsToolset, changesToolset, argocdToolset];
+export const toolsets = [workloadsToolset, changesToolset, rolloutToolset, argocdToolset];
 
 export function createClients(
   config: InfrastructureConfig,
