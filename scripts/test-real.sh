@@ -2,7 +2,9 @@
 # The real-upstream tier. Each test starts the real service it needs on 127.0.0.1 and fails
 # with a clear message when that service's binary is missing (never a silent skip); .ci/run
 # installs the machine packages first, and this script installs (or finds warm in the cache)
-# the pinned Home Assistant. Run through scripts/test.mjs for the same closing count line.
+# the pinned Home Assistant and builds (or finds warm in the cache) kube-apiserver and etcd from
+# the Go module proxy (a cold build takes about 3.5 minutes on 2 cores). Run through
+# scripts/test.mjs for the same closing count line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -13,6 +15,10 @@ if ! bash scripts/real-upstreams/home-assistant.sh; then
 elif [ ! -x "$hass" ]; then
   missing+=("Home Assistant: $hass is missing after bash scripts/real-upstreams/home-assistant.sh")
 fi
+# kubernetes.sh exits 0 only with both binaries built, stamped and answering --version.
+bash scripts/real-upstreams/kubernetes.sh ||
+  missing+=("kube-apiserver and etcd (bash scripts/real-upstreams/kubernetes.sh failed; see above)")
+command -v openssl >/dev/null 2>&1 || missing+=("openssl, for the fake kubelet's certificate (apt-get install openssl)")
 if [ ${#missing[@]} -gt 0 ]; then
   printf 'test-real: missing real upstreams:\n' >&2
   printf '  - %s\n' "${missing[@]}" >&2
