@@ -3,6 +3,7 @@
 // created through the API; the tools list, scale, set resources (the stored object shows the new
 // limits), restart (the annotation is present), dry-run (a diff, nothing stored), read logs through
 // the API server from a fake kubelet, and the read-only identity cannot patch.
+/* eslint-disable @typescript-eslint/no-explicit-any -- these tests read untyped JSON from the API server */
 import {
   connectInMemory,
   createBoundPod,
@@ -47,11 +48,10 @@ function connect(user: 'operator' | 'readonly'): Promise<ConnectedClient> {
 async function call(client: ConnectedClient, name: string, args: Record<string, unknown> = {}) {
   const result = await client.client.callTool({ name, arguments: args });
   if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
-  return result.structuredContent as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return result.structuredContent as Record<string, any>;
 }
 
 async function stored(path: string): Promise<any> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const response = await kube.request('GET', path);
   return response.body;
 }
