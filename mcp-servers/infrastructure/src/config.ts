@@ -53,6 +53,23 @@ export const configShape = {
     .max(120_000)
     .default(15_000)
     .describe('Limit for one Argo CD request'),
+  MINIO_URL: z.url().optional().describe('MinIO (S3 API) endpoint, e.g. http://minio.storage:9000'),
+  MINIO_ACCESS_KEY: z.string().min(1).optional().describe('Access key of a read-only MinIO user'),
+  MINIO_SECRET_KEY: secret('Secret key for MINIO_ACCESS_KEY').optional(),
+  MINIO_REGION: z
+    .string()
+    .min(1)
+    .default('us-east-1')
+    .describe('Region used in request signatures'),
+  MINIO_MAX_OBJECTS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(10_000_000)
+    .default(200_000)
+    .describe(
+      'Objects scanned at most per bucket when summing usage (beyond it the figures are marked partial)',
+    ),
 };
 
 export type InfrastructureConfig = z.output<z.ZodObject<typeof configShape>>;

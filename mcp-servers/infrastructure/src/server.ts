@@ -2,11 +2,13 @@
 // used by main.ts and by the tests (simulated or real Kubernetes API server).
 import { ConfigError, HomelabServer, type ServerDeps } from '@homelab/kit';
 import { ArgoCdClient } from './clients/argocd.js';
+import { S3Client } from './clients/s3.js';
 import { KubeClient } from './clients/kube.js';
 import { resolveKubeTarget } from './clients/kubeconfig.js';
 import type { InfrastructureConfig } from './config.js';
 import { argocdToolset } from './toolsets/argocd.js';
 import { changesToolset } from './toolsets/changes.js';
+import { minioToolset } from './toolsets/minio.js';
 import { rolloutToolset } from './toolsets/rollout.js';
 import type { InfrastructureClients } from './toolsets/common.js';
 import { workloadsToolset } from './toolsets/workloads.js';
@@ -15,13 +17,20 @@ export type { InfrastructureClients } from './toolsets/common.js';
 
 export const SERVER_NAME = 'infrastructure';
 export const SERVER_VERSION = '0.1.0';
-export const toolsets = [workloadsToolset, changesToolset, rolloutToolset, argocdToolset];
+export const toolsets = [
+  workloadsToolset,
+  changesToolset,
+  rolloutToolset,
+  argocdToolset,
+  minioToolset,
+];
 
 export function createClients(
   config: InfrastructureConfig,
   deps: Pick<ServerDeps<unknown, unknown>, 'metrics'>,
 ): InfrastructureClients {
   let argocd: ArgoCdClient | undefined;
+  let minio: S3Client | undefined;
   return {
     kube: new KubeClient(resolveKubeTarget(config), {
       timeoutMs: config.KUBE_TIMEOUT_MS,
@@ -40,6 +49,22 @@ export function createClients(
         metrics: deps.metrics,
       });
       return argocd;
+    },
+    minio: () => {
+      if (!config.MINIO_URL || !config.MINIO_ACCESS_KEY || !config.MINIO_SECRET_KEY) {
+        throw new ConfigError('MinIO is not configured on this server', {
+          hint: 'Set MINIO_URL, MINIO_ACCESS_KEY and MINIO_SECRET_KEY (or MINIO_SECRET_KEY_FILE).',
+        });
+      }
+      minio ??= new S3Client({
+        url: config.MINIO_URL,
+        accessKey: config.MINIO_ACCESS_KEY,
+        secretKey: config.MINIO_SECRET_KEY,
+        region: config.MINIO_REGION,
+        timeoutMs: config.KUBE_TIMEOUT_MS,
+        metrics: deps.metrics,
+      });
+      return minio;
     },
   };
 }

@@ -18,6 +18,8 @@ const config: InfrastructureConfig = {
   KUBE_TIMEOUT_MS: 1000,
   KUBE_LOG_MAX_BYTES: 1024 * 1024,
   ARGOCD_TIMEOUT_MS: 1000,
+  MINIO_REGION: 'us-east-1',
+  MINIO_MAX_OBJECTS: 200_000,
 };
 
 function build(kit: Partial<KitSettings> = {}) {

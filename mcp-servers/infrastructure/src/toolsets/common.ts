@@ -4,12 +4,15 @@ import { toolFactory } from '@homelab/kit';
 import { z } from 'zod';
 import type { ArgoCdClient } from '../clients/argocd.js';
 import type { KubeClient } from '../clients/kube.js';
+import type { S3Client } from '../clients/s3.js';
 import type { InfrastructureConfig } from '../config.js';
 
 export interface InfrastructureClients {
   kube: KubeClient;
   /** Created on first use; throws a ConfigError naming ARGOCD_URL when Argo CD is not configured. */
   argocd: () => ArgoCdClient;
+  /** Created on first use; throws a ConfigError naming MINIO_URL when MinIO is not configured. */
+  minio: () => S3Client;
 }
 
 export const tool = toolFactory<InfrastructureClients, InfrastructureConfig>();

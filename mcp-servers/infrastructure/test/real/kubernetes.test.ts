@@ -40,6 +40,8 @@ function connect(user: 'operator' | 'readonly'): Promise<ConnectedClient> {
     KUBE_TIMEOUT_MS: 10_000,
     KUBE_LOG_MAX_BYTES: 1024 * 1024,
     ARGOCD_TIMEOUT_MS: 1000,
+    MINIO_REGION: 'us-east-1',
+    MINIO_MAX_OBJECTS: 200_000,
   };
   const deps = testDeps(undefined, config, { secrets: [kube.tokens[user]] });
   return connectInMemory(buildServer({ ...deps, clients: createClients(config, deps) }));
