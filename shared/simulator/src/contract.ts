@@ -196,6 +196,11 @@ class ContractDocument {
   private readonly pointerOfSchema = new WeakMap<object, string>();
   private pointerIndexBuilt = false;
 
+  /** The parsed (dialect-normalised) document. */
+  get rootDocument(): JsonObject {
+    return this.root;
+  }
+
   constructor(
     readonly file: string,
     private readonly root: JsonObject,
@@ -732,6 +737,30 @@ export class Contract {
       }
     }
     return issues;
+  }
+
+  /** Whether the operation declares a response for `status` (exactly, as `4XX`, or as `default`). */
+  declaresStatus(operation: ContractOperation, status: number): boolean {
+    const { responses } = this.document.details(this.entry(operation));
+    return (
+      responses.has(String(status)) ||
+      responses.has(`${Math.floor(status / 100)}xx`) ||
+      responses.has('default')
+    );
+  }
+
+  /** Whether a local `$ref` (`#/components/schemas/...`) names a schema of this document. */
+  hasSchema(ref: string): boolean {
+    if (!ref.startsWith('#/')) return false;
+    const pointer = this.document.follow({ $ref: ref }, '').pointer;
+    return valueAt(this.document.rootDocument, pointer) !== undefined;
+  }
+
+  /** Checks a value against a schema of this document named by a local `$ref` (`#/components/schemas/...`). */
+  checkSchema(ref: string, value: unknown, location = 'body'): ContractIssue[] {
+    if (!this.hasSchema(ref)) throw new Error(`${this.file}: no schema at ${ref}`);
+    const pointer = this.document.follow({ $ref: ref }, '').pointer;
+    return this.document.validateAt(ajvKey(pointer), value, location);
   }
 
   checkResponse(operation: ContractOperation, response: ContractResponse): ContractIssue[] {

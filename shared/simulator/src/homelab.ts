@@ -6,12 +6,19 @@ import {
   demoAlerts,
   startAlertmanagerSim,
 } from './upstreams/alertmanager.js';
+import { startArgoCdSim } from './upstreams/argocd.js';
+import type { ArgoCdState } from './upstreams/argocd/model.js';
 import { startHomeAssistantSim } from './upstreams/home-assistant.js';
 import type { HomeAssistantState } from './upstreams/home-assistant/model.js';
+import { startKubernetesSim } from './upstreams/kubernetes.js';
+import type { KubernetesState } from './upstreams/kubernetes/model.js';
 import type { Upstream } from './types.js';
 
 export interface SimulatedHomelab {
-  /** Variables for the MCP servers, e.g. ALERTMANAGER_URL, HA_URL and HA_TOKEN. */
+  /**
+   * Variables for the MCP servers: ALERTMANAGER_URL, HA_URL and HA_TOKEN, KUBE_API_URL and
+   * KUBE_TOKEN, ARGOCD_URL and ARGOCD_TOKEN.
+   */
   env: Record<string, string>;
   upstreams: Record<string, Upstream<unknown>>;
   close(): Promise<void>;
@@ -47,6 +54,16 @@ const SERVICES: Record<string, SimulatedService> = {
     variable: 'HA_URL',
     start: async () => (await startHomeAssistantSim()) as Upstream<unknown>,
     extraEnv: (upstream) => ({ HA_TOKEN: (upstream.state as HomeAssistantState).token }),
+  },
+  kubernetes: {
+    variable: 'KUBE_API_URL',
+    start: async () => (await startKubernetesSim()) as Upstream<unknown>,
+    extraEnv: (upstream) => ({ KUBE_TOKEN: (upstream.state as KubernetesState).token }),
+  },
+  argocd: {
+    variable: 'ARGOCD_URL',
+    start: async () => (await startArgoCdSim()) as Upstream<unknown>,
+    extraEnv: (upstream) => ({ ARGOCD_TOKEN: (upstream.state as ArgoCdState).token }),
   },
 };
 

@@ -27,6 +27,12 @@ export interface SimResponse {
   headers?: Record<string, string>;
   /** Sent verbatim instead of `body` (content-type text/plain unless `headers` say otherwise). */
   raw?: string;
+  /**
+   * A representation the contract does not describe, chosen by content negotiation (a Kubernetes
+   * `Table` for `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`): the body is checked
+   * against this schema instead of the contract's, whatever the status.
+   */
+  schema?: ZodType;
 }
 
 export type RouteHandler<S> = (req: SimRequest, state: S) => SimResponse | Promise<SimResponse>;
@@ -44,6 +50,12 @@ export interface RouteDefinition<S> {
   request?: ZodType;
   /** Own response-body schema, checked on 2xx responses. */
   response?: ZodType;
+  /**
+   * Request-body schemas by media type (`application/json-patch+json`) that replace the
+   * contract's for bodies of that type, where the contract describes them wrongly: Kubernetes
+   * declares every PATCH body an object, yet a JSON Patch is an array.
+   */
+  requestBodies?: Record<string, ZodType>;
 }
 
 /** The server side of one WebSocket connection. Messages are JSON (strings are sent verbatim). */
@@ -71,12 +83,25 @@ export interface WebSocketRoute<S> {
 export interface UpstreamOptions<S> {
   /** Short name used in violation messages, e.g. `alertmanager`. */
   name: string;
-  /** OpenAPI contract every request and response is checked against. */
-  contract?: Contract;
+  /**
+   * OpenAPI contract every request and response is checked against. Several contracts serve one
+   * upstream together (Kubernetes: the core v1 and the apps/v1 specs); each route and request is
+   * checked against the first contract that declares its operation.
+   */
+  contract?: Contract | readonly Contract[];
   /** Mutable state shared by the handlers. */
   state: S;
   /** Return false to answer 401 `{message: 'unauthorized'}` (HTTP routes only; WebSockets authenticate in-protocol). */
   auth?: (req: SimRequest) => boolean;
+  /** The answer when `auth` returns false, in the upstream's own error shape (default 401 `{message: 'unauthorized'}`). */
+  unauthorized?: (req: SimRequest) => SimResponse;
+  /**
+   * How error answers (4xx/5xx) are checked when the operation declares no response for their
+   * status. Without it such a status is a violation. The Kubernetes specs declare only success and
+   * 401, yet the API server answers every error with a `Status`: pass a zod schema, or a local
+   * `$ref` into the operation's contract (`#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Status`).
+   */
+  undeclaredErrors?: ZodType | { $ref: string };
   routes: Array<RouteDefinition<S>>;
   websocket?: Array<WebSocketRoute<S>>;
 }
@@ -97,7 +122,10 @@ export interface Upstream<S> {
   /** `ws://127.0.0.1:PORT` */
   readonly wsUrl: string;
   readonly state: S;
+  /** The first contract (undefined when the upstream has none). */
   readonly contract: Contract | undefined;
+  /** Every contract the upstream is checked against, in the order given. */
+  readonly contracts: readonly Contract[];
   readonly faults: FaultController;
   /** Every request/response that broke the contract, oldest first. */
   readonly violations: ContractViolation[];

@@ -18,7 +18,7 @@ import type { WebSocketServer } from 'ws';
 import { z, type ZodType } from 'zod';
 import { Contract, type ContractIssue, type ContractOperation } from './contract.js';
 import { FaultTable, type Fault, type FaultController } from './faults.js';
-import { isJsonMediaType } from './media-types.js';
+import { baseMediaType, isJsonMediaType } from './media-types.js';
 import {
   compilePathTemplate,
   matchPathTemplate,
@@ -52,8 +52,15 @@ const isZodSchema = (value: unknown): boolean =>
 
 const upstreamOptionsSchema = z.looseObject({
   name: z.string().min(1),
-  contract: z.instanceof(Contract).optional(),
+  contract: z.union([z.instanceof(Contract), z.array(z.instanceof(Contract))]).optional(),
   auth: z.custom<unknown>(isFunction, 'auth must be a function').optional(),
+  unauthorized: z.custom<unknown>(isFunction, 'unauthorized must be a function').optional(),
+  undeclaredErrors: z
+    .union([
+      z.custom<unknown>(isZodSchema, 'undeclaredErrors must be a zod schema or {$ref}'),
+      z.object({ $ref: z.string().startsWith('#/') }),
+    ])
+    .optional(),
   routes: z.array(
     z.looseObject({
       method: z
@@ -63,6 +70,9 @@ const upstreamOptionsSchema = z.looseObject({
       handler: z.custom<unknown>(isFunction, 'handler must be a function'),
       request: z.custom<unknown>(isZodSchema, 'request must be a zod schema').optional(),
       response: z.custom<unknown>(isZodSchema, 'response must be a zod schema').optional(),
+      requestBodies: z
+        .record(z.string(), z.custom<unknown>(isZodSchema, 'requestBodies must hold zod schemas'))
+        .optional(),
     }),
   ),
   websocket: z
@@ -80,6 +90,13 @@ interface CompiledRoute<S> {
   template: PathTemplate;
   definition: RouteDefinition<S>;
   operation: ContractOperation | undefined;
+  /** The contract declaring `operation`. */
+  contract: Contract | undefined;
+}
+
+interface ContractMatch {
+  operation: ContractOperation | undefined;
+  contract: Contract | undefined;
 }
 
 interface WireResponse {
@@ -166,6 +183,7 @@ class SimulatedUpstream<S> implements Upstream<S> {
   readonly name: string;
   readonly state: S;
   readonly contract: Contract | undefined;
+  readonly contracts: readonly Contract[];
   readonly violations: ContractViolation[] = [];
   readonly requests: RequestLogEntry[] = [];
   readonly faults: FaultController;
@@ -186,7 +204,21 @@ class SimulatedUpstream<S> implements Upstream<S> {
   constructor(private readonly options: UpstreamOptions<S>) {
     this.name = options.name;
     this.state = options.state;
-    this.contract = options.contract;
+    this.contracts =
+      options.contract === undefined
+        ? []
+        : options.contract instanceof Contract
+          ? [options.contract]
+          : [...options.contract];
+    this.contract = this.contracts[0];
+    const errorRef = options.undeclaredErrors;
+    if (errorRef && '$ref' in errorRef && typeof errorRef.$ref === 'string') {
+      const missing = this.contracts.find((contract) => !contract.hasSchema(errorRef.$ref));
+      if (missing)
+        throw new Error(
+          `${this.name}: undeclaredErrors ${errorRef.$ref} is not in ${missing.file}`,
+        );
+    }
     this.routes = this.compileRoutes();
     this.wsRoutes = (options.websocket ?? [])
       .map((definition) => ({ template: compilePathTemplate(definition.path), definition }))
@@ -250,16 +282,33 @@ class SimulatedUpstream<S> implements Upstream<S> {
       if (seen.has(key))
         throw new Error(`${this.name}: route ${method} ${definition.path} is registered twice`);
       seen.add(key);
-      const operation = this.contract?.find(method, definition.path);
-      if (this.contract && !operation && !definition.request && !definition.response) {
+      const { operation, contract } = this.declared((candidate) =>
+        candidate.find(method, definition.path),
+      );
+      if (this.contracts.length > 0 && !operation && !definition.request && !definition.response) {
         throw new Error(
-          `${this.name}: route ${method} ${definition.path} is not in the contract ${this.contract.file} ` +
-            `(base path '${this.contract.basePath}'); a route outside the contract needs its own zod request/response schemas`,
+          `${this.name}: route ${method} ${definition.path} is not in the contract ${this.describeContracts()}; ` +
+            'a route outside the contract needs its own zod request/response schemas',
         );
       }
-      return { method, template, definition, operation };
+      return { method, template, definition, operation, contract };
     });
     return compiled.sort((a, b) => moreSpecificFirst(a.template, b.template));
+  }
+
+  /** The first contract whose `lookup` finds an operation. */
+  private declared(lookup: (contract: Contract) => ContractOperation | undefined): ContractMatch {
+    for (const contract of this.contracts) {
+      const operation = lookup(contract);
+      if (operation) return { operation, contract };
+    }
+    return { operation: undefined, contract: undefined };
+  }
+
+  private describeContracts(): string {
+    return this.contracts
+      .map((contract) => `${contract.file} (base path '${contract.basePath}')`)
+      .join(' or ');
   }
 
   private findRoute(
@@ -384,7 +433,9 @@ class SimulatedUpstream<S> implements Upstream<S> {
     }
 
     const routed = this.findRoute(method, path);
-    const operation = routed ? routed.route.operation : this.contract?.match(method, path);
+    const { operation, contract } = routed
+      ? routed.route
+      : this.declared((candidate) => candidate.match(method, path));
     const simRequest: SimRequest = {
       method,
       path,
@@ -394,7 +445,14 @@ class SimulatedUpstream<S> implements Upstream<S> {
       params: routed?.params ?? {},
     };
     if (this.options.auth && !this.options.auth(simRequest)) {
-      this.reply(res, log, { status: 401, body: { message: 'unauthorized' } });
+      this.reply(
+        res,
+        log,
+        this.options.unauthorized?.(simRequest) ?? {
+          status: 401,
+          body: { message: 'unauthorized' },
+        },
+      );
       return;
     }
     const label =
@@ -417,19 +475,30 @@ class SimulatedUpstream<S> implements Upstream<S> {
     }
 
     const requestIssues: ContractIssue[] = [];
-    if (operation && this.contract) {
+    const mediaType = baseMediaType(contentType);
+    const bodySchema =
+      hasBody && mediaType !== undefined
+        ? routed?.route.definition.requestBodies?.[mediaType]
+        : undefined;
+    if (operation && contract) {
+      const contractIssues = contract.checkRequest(operation, {
+        path,
+        query: url.searchParams,
+        headers: req.headers,
+        contentType,
+        body,
+        hasBody,
+        bodyIsJson,
+      });
       requestIssues.push(
-        ...this.contract.checkRequest(operation, {
-          path,
-          query: url.searchParams,
-          headers: req.headers,
-          contentType,
-          body,
-          hasBody,
-          bodyIsJson,
-        }),
+        ...(bodySchema
+          ? contractIssues.filter(
+              (found) => found.location !== 'body' && found.location !== 'content-type',
+            )
+          : contractIssues),
       );
     }
+    if (bodySchema) requestIssues.push(...zodIssues(bodySchema, body, 'body'));
     const requestSchema = routed?.route.definition.request;
     if (requestSchema) requestIssues.push(...zodIssues(requestSchema, body, 'body'));
     if (requestIssues.length > 0) {
@@ -471,7 +540,7 @@ class SimulatedUpstream<S> implements Upstream<S> {
     if (this.closing.signal.aborted) return;
 
     const wire = encodeResponse(response);
-    this.recordResponseIssues(routed.route, operation, wire, method, path, label);
+    this.recordResponseIssues(routed.route, response.schema, wire, method, path, label);
     this.write(res, log, wire);
   }
 
@@ -481,7 +550,7 @@ class SimulatedUpstream<S> implements Upstream<S> {
     method: string,
     path: string,
   ): void {
-    const allowed = new Set(this.contract?.methodsAt(path) ?? []);
+    const allowed = new Set(this.contracts.flatMap((contract) => contract.methodsAt(path)));
     for (const route of this.routes) {
       if (matchPathTemplate(route.template, path)) allowed.add(route.method);
     }
@@ -503,8 +572,10 @@ class SimulatedUpstream<S> implements Upstream<S> {
     const issues = [
       issue(
         'path',
-        this.contract
-          ? `is not in the contract ${this.contract.title} (base path '${this.contract.basePath}')`
+        this.contracts.length > 0
+          ? `is not in the contract ${this.contracts
+              .map((contract) => `${contract.title} (base path '${contract.basePath}')`)
+              .join(' or ')}`
           : 'matches no route',
       ),
     ];
@@ -517,7 +588,7 @@ class SimulatedUpstream<S> implements Upstream<S> {
 
   private recordResponseIssues(
     route: CompiledRoute<S>,
-    operation: ContractOperation | undefined,
+    negotiated: ZodType | undefined,
     wire: WireResponse,
     method: string,
     path: string,
@@ -535,9 +606,27 @@ class SimulatedUpstream<S> implements Upstream<S> {
         issues.push(issue('body', `is not valid JSON (${(error as Error).message})`));
       }
     }
-    if (operation && this.contract) {
+    const { operation, contract } = route;
+    const undeclaredErrors = this.options.undeclaredErrors;
+    if (negotiated) {
+      issues.push(...zodIssues(negotiated, body, 'body'));
+    } else if (
+      operation &&
+      contract &&
+      undeclaredErrors &&
+      wire.status >= 400 &&
+      !contract.declaresStatus(operation, wire.status)
+    ) {
+      if (!bodyIsJson) {
+        issues.push(issue('body', `of the undeclared error ${wire.status} is not JSON`));
+      } else if ('$ref' in undeclaredErrors && typeof undeclaredErrors.$ref === 'string') {
+        issues.push(...contract.checkSchema(undeclaredErrors.$ref, body, 'body'));
+      } else {
+        issues.push(...zodIssues(undeclaredErrors as ZodType, body, 'body'));
+      }
+    } else if (operation && contract) {
       issues.push(
-        ...this.contract.checkResponse(operation, {
+        ...contract.checkResponse(operation, {
           status: wire.status,
           contentType: wire.contentType,
           body,
@@ -547,7 +636,7 @@ class SimulatedUpstream<S> implements Upstream<S> {
       );
     }
     const responseSchema = route.definition.response;
-    if (responseSchema && wire.status >= 200 && wire.status < 300)
+    if (!negotiated && responseSchema && wire.status >= 200 && wire.status < 300)
       issues.push(...zodIssues(responseSchema, body, 'body'));
     if (issues.length > 0)
       this.recordViolation('response', method, path, label, wire.status, issues);
