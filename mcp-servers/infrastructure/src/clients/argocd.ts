@@ -1,7 +1,7 @@
 // Typed client for Argo CD's REST API (specs/argocd-v3.5.1-swagger.json) on the kit's upstream
 // helper: applications with sync and health, managed resources for diffs, sync and rollback.
 // Schemas keep only the fields the tools use and accept int64 ids as strings or numbers
-// (grpc-gateway sends them as strings).
+// (the spec says integer; older servers sent strings).
 import { UpstreamClient, type ServerMetrics } from '@homelab/kit';
 import { z } from 'zod';
 
@@ -181,7 +181,7 @@ export class ArgoCdClient {
 
   rollback(name: string, id: number, dryRun: boolean, signal?: AbortSignal): Promise<Application> {
     return this.http.post(`/applications/${encodeURIComponent(name)}/rollback`, {
-      body: { name, id: String(id), prune: false, dryRun },
+      body: { name, id, prune: false, dryRun },
       schema: applicationSchema,
       signal,
       what: `application ${name}`,
