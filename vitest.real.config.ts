@@ -1,5 +1,5 @@
 // The real-upstream tier: tests under test/real/ that start real services (Alertmanager, Home
-// Assistant; later kube-apiserver, MinIO) on 127.0.0.1. Slower; run by `make test-real`.
+// Assistant, kube-apiserver and etcd, MinIO) on 127.0.0.1. Slower; run by `make test-real`.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

@@ -7,5 +7,7 @@ export * from './fixtures.js';
 export * from './readme.js';
 export * from './real-home-assistant.js';
 export * from './real-kubernetes.js';
+export * from './real-minio.js';
 export * from './real-upstreams.js';
+export * from './s3-sign.js';
 export * from './snapshot.js';
