@@ -12,10 +12,10 @@ if (dir && typeof gc === 'function') {
   let n = 0;
   process.on('SIGUSR2', () => {
     gc();
-    const { heapUsed, heapTotal } = process.memoryUsage();
+    const { heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
     writeFileSync(
       join(dir, `heap-${process.pid}-${++n}.json`),
-      JSON.stringify({ heapUsed, heapTotal }),
+      JSON.stringify({ heapUsed, heapTotal, external, arrayBuffers }),
     );
   });
 }

@@ -1,5 +1,6 @@
-// Measuring helpers shared by the bench: a process's memory and CPU time read from /proc (from
-// the outside, so reading costs the server nothing), the machine's busy time (to see load from
+// Measuring helpers shared by the bench: a process's memory and CPU time (its own, and that of
+// the children it has reaped) read from /proc (from the outside, so reading costs the server
+// nothing), the machine's busy time (to see load from
 // other processes), the live heap through the heap probe, percentiles, free loopback ports,
 // bounded polling, and starting/stopping server processes with their logs kept for reading.
 import { spawn } from 'node:child_process';
@@ -52,6 +53,22 @@ export function readCpuMs(pid) {
   }
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * CPU time (user + system) of a live process's children that have exited and been waited for
+ * (cutime + cstime), in ms: what the programs it spawned per request cost (they are gone before
+ * anyone could read them). Undefined once the process is gone.
+ */
+export function readChildrenCpuMs(pid) {
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** CPU time every core of the machine has spent busy so far, in ms (from /proc/stat). */
@@ -125,7 +142,7 @@ const probeCounts = new Map();
 
 /**
  * Asks a server started with heapProbeArgs() for a full GC and its live heap; resolves to
- * { heapUsedBytes, heapUsedMiB, heapTotalMiB } or undefined when the probe does not answer within 3 s.
+ * { heapUsedBytes, heapUsedMiB, heapTotalMiB, externalMiB, arrayBuffersMiB } or undefined when the probe does not answer within 3 s.
  */
 export async function probeHeap(pid) {
   const n = (probeCounts.get(pid) ?? 0) + 1;
@@ -139,32 +156,42 @@ export async function probeHeap(pid) {
       what: 'the heap probe',
     });
     await sleep(20);
-    const { heapUsed, heapTotal } = JSON.parse(readFileSync(file, 'utf8'));
+    const { heapUsed, heapTotal, external, arrayBuffers } = JSON.parse(readFileSync(file, 'utf8'));
     return {
       heapUsedBytes: heapUsed,
       heapUsedMiB: round(heapUsed / 1048576, 1),
       heapTotalMiB: round(heapTotal / 1048576, 1),
+      externalMiB: round(external / 1048576, 1),
+      arrayBuffersMiB: round(arrayBuffers / 1048576, 1),
     };
   } catch {
     return undefined;
   }
 }
 
-/** Spawns an HTTP server process on 127.0.0.1:port; output goes to a log file. */
-export function spawnHttpServer(script, port, logName, nodeArgs = []) {
+/**
+ * Spawns any server program (`env` on top of this process's environment); its stdout and
+ * stderr go to a log file under results/tmp.
+ */
+export function spawnServer(command, args, logName, env = {}) {
   const log = openLog(logName);
-  const child = spawn(process.execPath, [...nodeArgs, script], {
-    env: {
-      ...process.env,
-      MCP_TRANSPORT: 'http',
-      MCP_HOST: HOST,
-      MCP_PORT: String(port),
-      BENCH_HEAP_DIR: HEAP_DIR,
-    },
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
     stdio: ['ignore', log, log],
   });
   closeSync(log);
   return child;
+}
+
+/** Spawns a Node HTTP server (MCP_TRANSPORT/MCP_HOST/MCP_PORT) on 127.0.0.1:port; output goes to a log file. */
+export function spawnHttpServer(script, port, logName, nodeArgs = [], env = {}) {
+  return spawnServer(process.execPath, [...nodeArgs, script], logName, {
+    MCP_TRANSPORT: 'http',
+    MCP_HOST: HOST,
+    MCP_PORT: String(port),
+    BENCH_HEAP_DIR: HEAP_DIR,
+    ...env,
+  });
 }
 
 /** Resolves true once GET /healthz answers 200. */
