@@ -150,6 +150,18 @@ describe('reading the cluster', () => {
     );
   });
 
+  it('describes radarr: limits, its crash-looping pod and the events explaining it', async () => {
+    const described = await ok('describe_workload', { namespace: 'media', name: 'radarr' });
+    expect(described.workload).toMatchObject({ name: 'radarr', kind: 'deployment' });
+    expect(described.pods).toEqual([
+      expect.objectContaining({ lastTerminationReason: 'OOMKilled' }),
+    ]);
+    expect(described.events.map((e: { reason: string }) => e.reason)).toEqual(
+      expect.arrayContaining(['BackOff']),
+    );
+    expect(described.conditions.length).toBeGreaterThan(0);
+  });
+
   it('reports usage from the metrics API', async () => {
     const top = await ok('top_pods', { namespace: 'media' });
     expect(top.available).toBe(true);

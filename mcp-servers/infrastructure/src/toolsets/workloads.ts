@@ -591,8 +591,106 @@ export const listNamespaces = tool.read({
   },
 });
 
+const selectorSchema = z
+  .object({ matchLabels: z.record(z.string(), z.string()).optional() })
+  .loose();
+
+export const describeWorkload = tool.read({
+  name: 'describe_workload',
+  title: 'Describe a workload',
+  description:
+    'One deployment, statefulset or daemonset in depth, like kubectl describe: replicas and rollout state, conditions, each container (image, requests, limits), its pods with status and restarts, and its recent events.',
+  input: z.object({
+    namespace: namespaceField,
+    name: nameField('Workload name'),
+    kind: kindField.default('deployment'),
+  }),
+  output: z.object({
+    workload: workloadSummary.describe('Summary: ready replicas, images, resources'),
+    generation: z.number().optional().describe('metadata.generation'),
+    observedGeneration: z
+      .number()
+      .optional()
+      .describe('status.observedGeneration (behind generation while a change is being rolled out)'),
+    conditions: z
+      .array(
+        z.object({
+          type: z.string(),
+          status: z.string(),
+          reason: z.string().optional(),
+          message: z.string().optional(),
+        }),
+      )
+      .describe('Workload conditions'),
+    pods: z.array(podSummary).describe('Its pods (by the workload selector)'),
+    events: z
+      .array(
+        z.object({ time: z.string(), type: z.string(), reason: z.string(), message: z.string() }),
+      )
+      .describe('Recent events about the workload and its pods, newest first'),
+  }),
+  annotations: READ,
+  risk: 'read',
+  handler: async (input, ctx) => {
+    const kube = ctx.clients.kube;
+    const what = `${input.kind} ${input.namespace}/${input.name}`;
+    const raw = await kube.get(workloadPath(input.kind, input.namespace, input.name), {
+      signal: ctx.signal,
+      what,
+    });
+    const workload = workloadSchema.parse(raw);
+    const selector = selectorSchema.safeParse(
+      (raw as { spec?: { selector?: unknown } }).spec?.selector,
+    );
+    const labels = selector.success ? Object.entries(selector.data.matchLabels ?? {}) : [];
+    const labelSelector = labels.map(([k, v]) => `${k}=${v}`).join(',');
+    const [pods, events] = await Promise.all([
+      labelSelector
+        ? kube.get(`/api/v1/namespaces/${input.namespace}/pods`, {
+            query: { labelSelector },
+            schema: listSchema(podSchema),
+            signal: ctx.signal,
+          })
+        : Promise.resolve({ items: [] as Pod[] }),
+      kube.get(`/api/v1/namespaces/${input.namespace}/events`, {
+        schema: listSchema(eventSchema),
+        signal: ctx.signal,
+      }),
+    ]);
+    const podNames = new Set(pods.items.map((p) => p.metadata.name));
+    const related = events.items
+      .filter(
+        (e) =>
+          e.involvedObject.name === input.name ||
+          podNames.has(e.involvedObject.name ?? '') ||
+          (e.involvedObject.name ?? '').startsWith(`${input.name}-`),
+      )
+      .map((e) => ({
+        time: e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '',
+        type: e.type ?? 'Normal',
+        reason: e.reason ?? '',
+        message: (e.message ?? '').slice(0, 300),
+      }))
+      .sort((a, b) => b.time.localeCompare(a.time))
+      .slice(0, 20);
+    return {
+      workload: summarizeWorkload(input.kind, workload),
+      generation: workload.metadata.generation,
+      observedGeneration: workload.status.observedGeneration,
+      conditions: (workload.status.conditions ?? []).map((c) => ({
+        type: c.type,
+        status: c.status,
+        reason: c.reason,
+        message: c.message,
+      })),
+      pods: pods.items.map(summarizePod),
+      events: related,
+    };
+  },
+});
+
 export const workloadsToolset = tool.toolset({
   name: 'kubernetes',
   description: 'Pods, logs, workloads, events, nodes and namespaces (read-only)',
-  tools: [getPods, getLogs, listWorkloads, getEvents, getNodes, listNamespaces],
+  tools: [getPods, getLogs, listWorkloads, describeWorkload, getEvents, getNodes, listNamespaces],
 });

@@ -122,6 +122,16 @@ describe('infrastructure server on a real kube-apiserver', () => {
     ).toContain(NS);
   });
 
+  it('describes the deployment with its pod found by the selector', async () => {
+    const described = await call(operator, 'describe_workload', { namespace: NS, name: 'radarr' });
+    expect(described.workload).toMatchObject({
+      name: 'radarr',
+      images: ['lscr.io/linuxserver/radarr:5.14.0'],
+    });
+    expect(described.pods).toEqual([expect.objectContaining({ name: 'radarr-0', restarts: 3 })]);
+    expect(described.generation).toBe(1);
+  });
+
   it('previews a memory limit change with the API server and stores nothing', async () => {
     const before = await stored(`/apis/apps/v1/namespaces/${NS}/deployments/radarr`);
     const preview = await call(operator, 'set_container_resources', {
