@@ -32,43 +32,17 @@ STAGING_MODULES=(
   mount-utils pod-security-admission sample-apiserver sample-cli-plugin sample-controller
 )
 
-log() { printf 'kubernetes.sh: %s\n' "$*" >&2; }
-fail() {
-  log "FAILED: $*"
-  exit 1
-}
+SCRIPT_NAME=kubernetes.sh
+# shellcheck source=scripts/real-upstreams/go-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-build.sh"
+handle_args "$0" "$@"
 
-case "${1:-}" in
-  '') ;;
-  -h | --help)
-    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
-    exit 0
-    ;;
-  *) fail "unknown argument '$1' (usage: $0)" ;;
-esac
-
-cache="${HOMELAB_CACHE:-$HOME/.cache/homelab}"
-root="$cache/kubernetes/$K8S_VERSION"
+root="${HOMELAB_CACHE:-$HOME/.cache/homelab}/kubernetes/$K8S_VERSION"
 src="$root/src"
 bin="$root/bin"
-export GOPATH="$cache/go/path" GOCACHE="$cache/go/build" GOMODCACHE="$cache/go/mod"
-export GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0
-
-# Go's official install folder may be missing from PATH in a non-login shell.
-if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
-  export PATH="/usr/local/go/bin:$PATH"
-fi
-command -v go >/dev/null 2>&1 ||
-  fail "go is not on PATH (the polyglot machines have Go in /usr/local/go/bin; k8s.io/kubernetes $K8S_VERSION needs Go >= 1.25)"
-go_version="$(go env GOVERSION)" || fail "'go env GOVERSION' failed"
-case "$go_version" in
-  go1.2[5-9]* | go1.[3-9][0-9]*) ;;
-  *) fail "k8s.io/kubernetes $K8S_VERSION needs Go >= 1.25; this machine has $go_version" ;;
-esac
-
-mkdir -p "$root" "$bin" "$GOPATH" "$GOCACHE" "$GOMODCACHE" || fail "cannot create $root or the Go cache under $cache/go"
-exec 9>"$root/.build.lock"
-flock 9 || fail "cannot lock $root/.build.lock"
+go_setup "$root" 25 "k8s.io/kubernetes $K8S_VERSION"
+export GOFLAGS="-mod=mod -buildvcs=false"
+mkdir -p "$bin"
 
 # The wrapper module. `tool` keeps kube-apiserver's packages in the module graph for `go mod tidy`;
 # etcd/main.go is etcd's own main (go.etcd.io/etcd/server/v3/main.go) importing etcdmain.

@@ -33,43 +33,17 @@ MINIO_COMMIT=7aac2a2c5b7c882e68c1ce017d8256be2feea27f
 MINIO_COMMIT_TIME=2026-02-12T20:18:48Z
 MINIO_RELEASE_TAG="DEVELOPMENT.${MINIO_COMMIT_TIME//:/-}"
 
-log() { printf 'minio.sh: %s\n' "$*" >&2; }
-fail() {
-  log "FAILED: $*"
-  exit 1
-}
+SCRIPT_NAME=minio.sh
+# shellcheck source=scripts/real-upstreams/go-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-build.sh"
+handle_args "$0" "$@"
 
-case "${1:-}" in
-  '') ;;
-  -h | --help)
-    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
-    exit 0
-    ;;
-  *) fail "unknown argument '$1' (usage: $0)" ;;
-esac
-
-cache="${HOMELAB_CACHE:-$HOME/.cache/homelab}"
-root="$cache/minio/$MINIO_MODULE_VERSION"
+root="${HOMELAB_CACHE:-$HOME/.cache/homelab}/minio/$MINIO_MODULE_VERSION"
 bin="$root/bin"
-export GOPATH="$cache/go/path" GOCACHE="$cache/go/build" GOMODCACHE="$cache/go/mod"
+go_setup "$root" 24 "$MINIO_MODULE $MINIO_MODULE_VERSION"
 # `go install pkg@version` ignores the current folder's module; -mod must stay unset for it.
-export GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS="-buildvcs=false" CGO_ENABLED=0
-
-# Go's official install folder may be missing from PATH in a non-login shell.
-if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
-  export PATH="/usr/local/go/bin:$PATH"
-fi
-command -v go >/dev/null 2>&1 ||
-  fail "go is not on PATH (the polyglot machines have Go in /usr/local/go/bin; $MINIO_MODULE needs Go >= 1.24)"
-go_version="$(go env GOVERSION)" || fail "'go env GOVERSION' failed"
-case "$go_version" in
-  go1.2[4-9]* | go1.[3-9][0-9]*) ;;
-  *) fail "$MINIO_MODULE $MINIO_MODULE_VERSION needs Go >= 1.24; this machine has $go_version" ;;
-esac
-
-mkdir -p "$root" "$bin" "$GOPATH" "$GOCACHE" "$GOMODCACHE" || fail "cannot create $root or the Go cache under $cache/go"
-exec 9>"$root/.build.lock"
-flock 9 || fail "cannot lock $root/.build.lock"
+export GOFLAGS="-buildvcs=false"
+mkdir -p "$bin"
 
 pkg=github.com/minio/minio/cmd
 ldflags="-s -w -X $pkg.Version=$MINIO_COMMIT_TIME -X $pkg.ReleaseTag=$MINIO_RELEASE_TAG"

@@ -17,6 +17,26 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
+/** The common annotation sets of upstream-backed tools: a read, a reversible change, a destructive change. */
+export const READ_ANNOTATIONS = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+} as const;
+export const CHANGE_ANNOTATIONS = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+} as const;
+export const DESTRUCTIVE_ANNOTATIONS = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: true,
+  openWorldHint: true,
+} as const;
+
 export interface ToolContext<Clients = unknown, Config = unknown> {
   clients: Clients;
   config: Config;

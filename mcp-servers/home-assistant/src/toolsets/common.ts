@@ -16,26 +16,13 @@ export interface HomeAssistantClients {
   ha: HomeAssistantClient;
 }
 
-export const tool = toolFactory<HomeAssistantClients, HomeAssistantConfig>();
+export {
+  READ_ANNOTATIONS as READ,
+  CHANGE_ANNOTATIONS as CHANGE,
+  DESTRUCTIVE_ANNOTATIONS as DESTRUCTIVE,
+} from '@homelab/kit';
 
-export const READ = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: true,
-} as const;
-export const CHANGE = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: true,
-} as const;
-export const DESTRUCTIVE = {
-  readOnlyHint: false,
-  destructiveHint: true,
-  idempotentHint: true,
-  openWorldHint: true,
-} as const;
+export const tool = toolFactory<HomeAssistantClients, HomeAssistantConfig>();
 
 /** Attributes that are large or useless to a model; dropped from summaries. */
 const NOISY_ATTRIBUTES = new Set([

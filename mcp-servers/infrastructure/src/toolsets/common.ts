@@ -15,20 +15,9 @@ export interface InfrastructureClients {
   minio: () => S3Client;
 }
 
-export const tool = toolFactory<InfrastructureClients, InfrastructureConfig>();
+export { READ_ANNOTATIONS as READ, CHANGE_ANNOTATIONS as CHANGE } from '@homelab/kit';
 
-export const READ = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: true,
-} as const;
-export const CHANGE = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: true,
-} as const;
+export const tool = toolFactory<InfrastructureClients, InfrastructureConfig>();
 
 /** RFC 1123 names, as Kubernetes requires; checked before any request is built. */
 export const nameField = (what: string) =>
