@@ -1,0 +1,5 @@
+// Public surface of the orchestrator package (the pipeline grows stage by stage; see DESIGN.md §4).
+export * from './incidents/incidents.js';
+export * from './ingest/alertmanager.js';
+export * from './store/database.js';
+export * from './store/migrations.js';
