@@ -3,3 +3,5 @@ export * from './incidents/incidents.js';
 export * from './ingest/alertmanager.js';
 export * from './store/database.js';
 export * from './store/migrations.js';
+export * from './http/server.js';
+export * from './config.js';

@@ -174,21 +174,14 @@ export function applyFlags(argv: readonly string[], env: NodeJS.ProcessEnv): Nod
 }
 
 /**
- * Reads and validates kit and server variables. Throws ConfigLoadError listing every
- * problem. Empty strings count as unset, so `FOO=` falls back to the default.
+ * Reads and validates the variables of `shape` from `env`: NAME, or NAME_FILE for secrets;
+ * empty strings count as unset. Throws ConfigLoadError listing every problem at once, never
+ * echoing a secret. Used by loadConfig (servers) and by any other process (the orchestrator).
  */
-export function loadConfig<S extends z.ZodRawShape>(
-  serverShape: S,
-  options: {
-    env?: NodeJS.ProcessEnv;
-    argv?: readonly string[];
-    port: number;
-    readOnly?: boolean;
-    toolTimeoutMs?: number;
-  },
-): LoadedConfig<S> {
-  const env = applyFlags(options.argv ?? [], options.env ?? process.env);
-  const shape = { ...kitConfigShape(options), ...serverShape };
+export function parseEnv<S extends z.ZodRawShape>(
+  shape: S,
+  env: NodeJS.ProcessEnv,
+): { data: z.output<z.ZodObject<S>>; secrets: string[] } {
   const raw: Record<string, string | undefined> = {};
   const problems: string[] = [];
   const reported = new Set<string>();
@@ -234,6 +227,27 @@ export function loadConfig<S extends z.ZodRawShape>(
     .filter(([, schema]) => isSecret(schema as z.ZodType))
     .map(([name]) => data[name])
     .filter((v): v is string => typeof v === 'string');
+  return { data: data as z.output<z.ZodObject<S>>, secrets };
+}
+
+/**
+ * Reads and validates kit and server variables. Throws ConfigLoadError listing every
+ * problem. Empty strings count as unset, so `FOO=` falls back to the default.
+ */
+export function loadConfig<S extends z.ZodRawShape>(
+  serverShape: S,
+  options: {
+    env?: NodeJS.ProcessEnv;
+    argv?: readonly string[];
+    port: number;
+    readOnly?: boolean;
+    toolTimeoutMs?: number;
+  },
+): LoadedConfig<S> {
+  const env = applyFlags(options.argv ?? [], options.env ?? process.env);
+  const parsed = parseEnv({ ...kitConfigShape(options), ...serverShape }, env);
+  const data = parsed.data as Record<string, unknown>;
+  const secrets = parsed.secrets;
   const kit: KitSettings = {
     transport: data.MCP_TRANSPORT as KitSettings['transport'],
     host: data.MCP_HOST as string,

@@ -69,15 +69,15 @@ export interface RealService {
   stop(): Promise<void>;
 }
 
-/** A real Alertmanager (Debian's prometheus-alertmanager) with a null receiver. */
-export async function startAlertmanager(): Promise<RealService> {
+/** A real Alertmanager (Debian's prometheus-alertmanager); `configYaml` replaces the default null receiver. */
+export async function startAlertmanager(configYaml?: string): Promise<RealService> {
   const binary = requireBinary(
     'prometheus-alertmanager',
     'apt-get install -y --no-install-recommends prometheus-alertmanager',
   );
   const dir = mkdtempSync(join(tmpdir(), 'homelab-alertmanager-'));
   const config = join(dir, 'alertmanager.yml');
-  writeFileSync(config, "route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n");
+  writeFileSync(config, configYaml ?? "route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n");
   const port = await freePort();
   const child = spawn(
     binary,
