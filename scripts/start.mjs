@@ -1,6 +1,7 @@
 // `make start`: runs the system on this machine. Starts the simulated homelab for every upstream
 // you have not configured, then each MCP server built so far over Streamable HTTP + SSE on
-// 127.0.0.1 with a bearer token, and prints how to connect. Ctrl-C stops everything.
+// 127.0.0.1 with a bearer token, and the orchestrator, and prints how to connect. Ctrl-C stops
+// everything.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -80,10 +81,28 @@ for (const server of SERVERS) {
   );
 }
 
+// The orchestrator: today it records incidents from Alertmanager webhooks (issue 5 adds the rest).
+const orchestratorPort = Number(process.env.ORCH_PORT || 3800);
+const orchestrator = spawn(process.execPath, [join(root, 'orchestrator/dist/main.js')], {
+  env: {
+    ...process.env,
+    ORCH_DB_PATH: process.env.ORCH_DB_PATH || join(root, 'data', 'homelab.sqlite'),
+    ORCH_PORT: String(orchestratorPort),
+    ORCH_WEBHOOK_TOKEN: process.env.ORCH_WEBHOOK_TOKEN || token,
+  },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+orchestrator.on('exit', (code) => {
+  console.error(`start: orchestrator exited with ${code}`);
+  stopAll(code ?? 1);
+});
+children.push(orchestrator);
+
 console.log(`
 Homelab agent is running.
 MCP servers (Streamable HTTP; SSE at /sse):
 ${lines.join('\n')}
+Orchestrator: Alertmanager webhook at http://127.0.0.1:${orchestratorPort}/webhook/alertmanager (same bearer token)
 Bearer token: ${token}
 
 Try it:  npx @modelcontextprotocol/inspector --cli http://127.0.0.1:${SERVERS[0].port}/mcp --header "Authorization: Bearer ${token}" --method tools/list
