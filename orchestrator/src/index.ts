@@ -5,3 +5,4 @@ export * from './store/database.js';
 export * from './store/migrations.js';
 export * from './http/server.js';
 export * from './config.js';
+export * from './privacy/anonymizer.js';
