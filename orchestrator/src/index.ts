@@ -6,3 +6,4 @@ export * from './store/migrations.js';
 export * from './http/server.js';
 export * from './config.js';
 export * from './privacy/anonymizer.js';
+export * from './execute/executor.js';

@@ -30,8 +30,9 @@ describe('store', () => {
     expect(migrate(db, MIGRATIONS)).toEqual([]);
     expect(migrate(db, extra)).toEqual([MIGRATIONS.length + 1]);
     db.close();
+    const newer = MIGRATIONS.length + 1;
     expect(() => openDatabase(path)).toThrow(
-      /schema version 2, newer than this orchestrator knows \(1\)/,
+      `the database is at schema version ${newer}, newer than this orchestrator knows (${MIGRATIONS.length})`,
     );
     const raw = new Database(':memory:');
     expect(() => migrate(raw, [{ version: 2, name: 'gap', sql: '' }])).toThrow(/numbered 1, 2, 3/);

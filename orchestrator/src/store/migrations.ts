@@ -51,4 +51,53 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'proposals, approvals and the execution journal',
+    sql: `
+      -- A proposal: numbered solutions for an incident, each an exact list of tool calls.
+      CREATE TABLE proposals (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER REFERENCES incidents (id),
+        summary TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'expired', 'executed'))
+      );
+      CREATE TABLE solutions (
+        proposal_id INTEGER NOT NULL REFERENCES proposals (id),
+        number INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        risk TEXT NOT NULL CHECK (risk IN ('read', 'low', 'high')),
+        calls TEXT NOT NULL,
+        calls_sha256 TEXT NOT NULL,
+        PRIMARY KEY (proposal_id, number)
+      );
+      -- An approval binds one proposal, one solution and the hash of its exact calls; it expires
+      -- and is used once.
+      CREATE TABLE approvals (
+        id INTEGER PRIMARY KEY,
+        proposal_id INTEGER NOT NULL REFERENCES proposals (id),
+        solution_number INTEGER NOT NULL,
+        calls_sha256 TEXT NOT NULL,
+        approved_by TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        approved_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+      );
+      -- The journal: one row per tool call of an execution, written before the call is made.
+      CREATE TABLE executions (
+        id INTEGER PRIMARY KEY,
+        approval_id INTEGER NOT NULL REFERENCES approvals (id),
+        step INTEGER NOT NULL,
+        tool TEXT NOT NULL,
+        arguments TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('executing', 'succeeded', 'failed', 'unknown')),
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        result TEXT,
+        UNIQUE (approval_id, step)
+      );
+    `,
+  },
 ];
