@@ -7,3 +7,4 @@ export * from './http/server.js';
 export * from './config.js';
 export * from './privacy/anonymizer.js';
 export * from './execute/executor.js';
+export * from './mcp/hub.js';
