@@ -163,6 +163,29 @@ export class McpHub implements ToolCaller {
     }
   }
 
+  /**
+   * The caller the planner (and any model) gets: only tools the server marks read-only pass;
+   * anything else is refused here, before a request is made, whatever a prompt or tool output said.
+   */
+  readOnlyCaller(): ToolCaller {
+    return {
+      call: async (call, signal) => {
+        const tool = (await this.listTools()).find((t) => t.name === call.tool);
+        if (!tool) return { isError: true, text: `unknown tool ${call.tool}` };
+        if (!tool.readOnly || tool.risk !== 'read') {
+          this.log.warn('refused a non-read-only tool outside the execution gate', {
+            tool: call.tool,
+          });
+          return {
+            isError: true,
+            text: `${call.tool} changes things; it can only run as part of an approved solution`,
+          };
+        }
+        return this.call(call, signal);
+      },
+    };
+  }
+
   async close(): Promise<void> {
     const open = [...this.connections.values()];
     this.connections.clear();
