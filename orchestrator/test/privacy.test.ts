@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { Anonymizer, NeverSendError } from '../src/privacy/anonymizer.js';
 
 const CANARY = 'canary-k8s-token-9f2e41aa';
+/** Shaped like an Anthropic key (built here, so no key-like string is committed). */
+const FAKE_ANTHROPIC_KEY = ['sk', 'ant', 'api03', 'A'.repeat(24)].join('-');
 
 describe('Anonymizer', () => {
   it('replaces configured secrets, tokens, keys, private IPs, e-mails and phone numbers', () => {
@@ -13,7 +15,7 @@ describe('Anonymizer', () => {
       'GET http://192.168.1.40:8989/api/v3/series?apikey=0f4d3c2b1a09f8e7d6c5b4a3f2e1d0c9 from 10.0.0.12',
       'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXBhcnQ',
       'notify owner@example.org or +31 6 1234 5678; password: hunter2hunter2',
-      'key sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAA and public 8.8.8.8 stays',
+      `key ${FAKE_ANTHROPIC_KEY} and public 8.8.8.8 stays`,
     ].join('\n');
     const { text, report } = anonymizer.anonymize(log);
     for (const leaked of [
