@@ -121,3 +121,20 @@ export {
   type ResourceUsage,
   type Workload,
 } from './upstreams/kubernetes.js';
+export {
+  DEFAULT_MODEL_API_KEY,
+  MALFORMED_TOOL_ARGS,
+  ModelScript,
+  NO_SCRIPTED_REPLY,
+  countTokens,
+  startModelSim,
+  type ModelKind,
+  type ModelSim,
+  type ModelSimOptions,
+  type ModelSimState,
+  type ScriptedFailure,
+  type ScriptedFailureStatus,
+  type ScriptedReply,
+  type ScriptedToolCall,
+  type ScriptedTurn,
+} from './upstreams/llm.js';
