@@ -8,3 +8,5 @@ export * from './config.js';
 export * from './privacy/anonymizer.js';
 export * from './execute/executor.js';
 export * from './mcp/hub.js';
+export * from './plan/route.js';
+export * from './llm/quota.js';

@@ -100,4 +100,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'model call ledger',
+    sql: `
+      -- Every model call: which alias and model, tokens, cost and outcome (quotas count from here).
+      CREATE TABLE llm_calls (
+        id INTEGER PRIMARY KEY,
+        alias TEXT NOT NULL,
+        model TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        at TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'error', 'empty', 'quota'))
+      );
+      CREATE INDEX llm_calls_by_alias_time ON llm_calls (alias, at);
+    `,
+  },
 ];
