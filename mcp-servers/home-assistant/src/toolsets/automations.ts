@@ -1,9 +1,18 @@
 // Automations, scenes and scripts: list automations with state and last trigger, run one (the
 // seed's run_automation), enable or disable it, read its traces (why it ran or did not), activate
 // a scene, run a script.
-import { mutationOutput } from '@homelab/kit';
+import { mutationOutput, type ToolContext } from '@homelab/kit';
+import type { HomeAssistantConfig } from '../config.js';
 import { z } from 'zod';
-import { byName, CHANGE, READ, READ_BACK_MS, stateChanges, tool } from './common.js';
+import {
+  byName,
+  CHANGE,
+  READ,
+  READ_BACK_MS,
+  stateChanges,
+  tool,
+  type HomeAssistantClients,
+} from './common.js';
 
 export const listAutomations = tool.read({
   name: 'list_automations',
@@ -49,6 +58,39 @@ export const listAutomations = tool.read({
 
 const runResult = mutationOutput({});
 
+/** Runs an automation or script now; a dry run names what would run and changes nothing. */
+async function runNow(
+  ctx: ToolContext<HomeAssistantClients, HomeAssistantConfig>,
+  entityId: string,
+  dryRun: boolean,
+  action: {
+    domain: 'automation' | 'script';
+    service: string;
+    data: Record<string, unknown>;
+    done: string;
+  },
+) {
+  const ha = ctx.clients.ha;
+  await ha.ready(ctx.signal);
+  const entity = ha.requireEntity(entityId, [action.domain]);
+  const changes = [
+    {
+      path: `${entity.entity_id}.last_triggered`,
+      before: entity.attributes.last_triggered ?? null,
+      after: '(now)',
+    },
+  ];
+  if (dryRun) return { dryRun: true, applied: false, summary: `Would run ${entity.name}`, changes };
+  await ha.callService(
+    action.domain,
+    action.service,
+    { entity_id: entity.entity_id },
+    action.data,
+    ctx.signal,
+  );
+  return { dryRun: false, applied: true, summary: `${action.done} ${entity.name}`, changes };
+}
+
 export const runAutomation = tool.write({
   name: 'run_automation',
   title: 'Run an automation',
@@ -68,28 +110,13 @@ export const runAutomation = tool.write({
   output: runResult,
   annotations: { ...CHANGE, idempotentHint: false },
   risk: 'low',
-  handler: async (input, ctx) => {
-    const ha = ctx.clients.ha;
-    await ha.ready(ctx.signal);
-    const automation = ha.requireEntity(input.entityId, ['automation']);
-    const changes = [
-      {
-        path: `${automation.entity_id}.last_triggered`,
-        before: automation.attributes.last_triggered ?? null,
-        after: '(now)',
-      },
-    ];
-    if (input.dryRun)
-      return { dryRun: true, applied: false, summary: `Would run ${automation.name}`, changes };
-    await ha.callService(
-      'automation',
-      'trigger',
-      { entity_id: automation.entity_id },
-      { skip_condition: input.skipCondition },
-      ctx.signal,
-    );
-    return { dryRun: false, applied: true, summary: `Ran ${automation.name}`, changes };
-  },
+  handler: (input, ctx) =>
+    runNow(ctx, input.entityId, input.dryRun, {
+      domain: 'automation',
+      service: 'trigger',
+      data: { skip_condition: input.skipCondition },
+      done: 'Ran',
+    }),
 });
 
 export const setAutomationEnabled = tool.write({
@@ -251,28 +278,13 @@ export const runScript = tool.write({
   output: runResult,
   annotations: { ...CHANGE, idempotentHint: false },
   risk: 'low',
-  handler: async (input, ctx) => {
-    const ha = ctx.clients.ha;
-    await ha.ready(ctx.signal);
-    const script = ha.requireEntity(input.entityId, ['script']);
-    const changes = [
-      {
-        path: `${script.entity_id}.last_triggered`,
-        before: script.attributes.last_triggered ?? null,
-        after: '(now)',
-      },
-    ];
-    if (input.dryRun)
-      return { dryRun: true, applied: false, summary: `Would run ${script.name}`, changes };
-    await ha.callService(
-      'script',
-      'turn_on',
-      { entity_id: script.entity_id },
-      { variables: input.variables },
-      ctx.signal,
-    );
-    return { dryRun: false, applied: true, summary: `Started ${script.name}`, changes };
-  },
+  handler: (input, ctx) =>
+    runNow(ctx, input.entityId, input.dryRun, {
+      domain: 'script',
+      service: 'turn_on',
+      data: { variables: input.variables },
+      done: 'Started',
+    }),
 });
 
 export const automationsToolset = tool.toolset({

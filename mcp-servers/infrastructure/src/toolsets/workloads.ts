@@ -412,6 +412,19 @@ const eventSchema = z
   })
   .loose();
 
+/** One event as the tools show it: when, what kind, why, about what, and how often. */
+function summarizeEvent(e: z.output<typeof eventSchema>) {
+  const object = e.involvedObject;
+  return {
+    time: e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '',
+    type: e.type ?? 'Normal',
+    reason: e.reason ?? '',
+    object: `${object.kind ?? '?'}/${object.namespace ?? e.metadata.namespace ?? ''}/${object.name ?? ''}`,
+    message: (e.message ?? '').slice(0, 500),
+    count: e.count ?? 1,
+  };
+}
+
 export const getEvents = tool.read({
   name: 'get_events',
   title: 'Get events',
@@ -458,14 +471,7 @@ export const getEvents = tool.read({
     const events = list.items
       .filter((e) => !input.onlyWarnings || e.type === 'Warning')
       .filter((e) => !input.objectName || e.involvedObject.name === input.objectName)
-      .map((e) => ({
-        time: e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '',
-        type: e.type ?? 'Normal',
-        reason: e.reason ?? '',
-        object: `${e.involvedObject.kind ?? '?'}/${e.involvedObject.namespace ?? e.metadata.namespace ?? ''}/${e.involvedObject.name ?? ''}`,
-        message: (e.message ?? '').slice(0, 500),
-        count: e.count ?? 1,
-      }))
+      .map(summarizeEvent)
       .sort((a, b) => b.time.localeCompare(a.time));
     return { total: events.length, events: events.slice(0, input.limit) };
   },
@@ -665,12 +671,8 @@ export const describeWorkload = tool.read({
           podNames.has(e.involvedObject.name ?? '') ||
           (e.involvedObject.name ?? '').startsWith(`${input.name}-`),
       )
-      .map((e) => ({
-        time: e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '',
-        type: e.type ?? 'Normal',
-        reason: e.reason ?? '',
-        message: (e.message ?? '').slice(0, 300),
-      }))
+      .map(summarizeEvent)
+      .map(({ time, type, reason, message }) => ({ time, type, reason, message }))
       .sort((a, b) => b.time.localeCompare(a.time))
       .slice(0, 20);
     return {
