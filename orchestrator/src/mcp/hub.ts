@@ -90,22 +90,26 @@ export class McpHub implements ToolCaller {
     return pending;
   }
 
+  private async serverTools(server: string): Promise<HubTool[]> {
+    const { tools } = await this.connection(server);
+    return tools.map((tool) => {
+      const risk = tool._meta?.['homelab/risk'];
+      return {
+        name: `${server}${SEPARATOR}${tool.name}`,
+        server,
+        tool,
+        risk: risk === 'read' || risk === 'low' || risk === 'high' ? risk : 'unknown',
+        readOnly: tool.annotations?.readOnlyHint === true,
+      };
+    });
+  }
+
   /** Every tool of every reachable server, namespaced; unreachable servers are logged and skipped. */
   async listTools(): Promise<HubTool[]> {
     const all: HubTool[] = [];
     for (const endpoint of this.endpoints) {
       try {
-        const { tools } = await this.connection(endpoint.name);
-        for (const tool of tools) {
-          const risk = tool._meta?.['homelab/risk'];
-          all.push({
-            name: `${endpoint.name}${SEPARATOR}${tool.name}`,
-            server: endpoint.name,
-            tool,
-            risk: risk === 'read' || risk === 'low' || risk === 'high' ? risk : 'unknown',
-            readOnly: tool.annotations?.readOnlyHint === true,
-          });
-        }
+        all.push(...(await this.serverTools(endpoint.name)));
       } catch (error) {
         this.log.warn('MCP server unreachable; its tools are left out', {
           server: endpoint.name,
@@ -170,8 +174,12 @@ export class McpHub implements ToolCaller {
   readOnlyCaller(): ToolCaller {
     return {
       call: async (call, signal) => {
-        const tool = (await this.listTools()).find((t) => t.name === call.tool);
-        if (!tool) return { isError: true, text: `unknown tool ${call.tool}` };
+        const server = call.tool.slice(0, Math.max(0, call.tool.indexOf(SEPARATOR)));
+        const known = this.endpoints.some((e) => e.name === server);
+        const tool = known
+          ? (await this.serverTools(server).catch(() => [])).find((t) => t.name === call.tool)
+          : undefined;
+        if (!tool) return { isError: true, text: `unknown or unreachable tool ${call.tool}` };
         if (!tool.readOnly || tool.risk !== 'read') {
           this.log.warn('refused a non-read-only tool outside the execution gate', {
             tool: call.tool,
