@@ -119,4 +119,49 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX llm_calls_by_alias_time ON llm_calls (alias, at);
     `,
   },
+  {
+    version: 4,
+    name: 'triage runs, solution details, state before changes and verifications',
+    sql: `
+      -- One triage of an incident or question: which models were tried, how it ended, and what
+      -- the privacy filter replaced (counts by kind, never values).
+      CREATE TABLE triages (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER REFERENCES incidents (id),
+        question TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT CHECK (outcome IN ('proposal', 'answer', 'runbook', 'no_model', 'never_send', 'failed')),
+        alias TEXT,
+        attempts TEXT NOT NULL DEFAULT '[]',
+        redactions TEXT NOT NULL DEFAULT '{}',
+        answer TEXT,
+        proposal_id INTEGER REFERENCES proposals (id)
+      );
+      ALTER TABLE llm_calls ADD COLUMN triage_id INTEGER REFERENCES triages (id);
+      ALTER TABLE llm_calls ADD COLUMN redactions TEXT NOT NULL DEFAULT '{}';
+      -- Where a proposal came from, and the details an approver sees for each solution.
+      ALTER TABLE proposals ADD COLUMN origin TEXT NOT NULL DEFAULT 'model';
+      ALTER TABLE proposals ADD COLUMN runbook_id TEXT;
+      ALTER TABLE proposals ADD COLUMN rollback_of INTEGER REFERENCES approvals (id);
+      ALTER TABLE solutions ADD COLUMN impact TEXT NOT NULL DEFAULT '';
+      ALTER TABLE solutions ADD COLUMN reversible INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE solutions ADD COLUMN dry_run TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE solutions ADD COLUMN rollback_calls TEXT;
+      ALTER TABLE solutions ADD COLUMN verify TEXT;
+      -- The state before each change (from its dry run or a read), so it can be proposed for rollback.
+      ALTER TABLE executions ADD COLUMN before_state TEXT;
+      -- After an execution: was the triggering condition fixed?
+      CREATE TABLE verifications (
+        id INTEGER PRIMARY KEY,
+        approval_id INTEGER NOT NULL UNIQUE REFERENCES approvals (id),
+        method TEXT NOT NULL CHECK (method IN ('alert_resolved', 'read_back', 'none')),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'passed', 'failed', 'skipped')),
+        detail TEXT NOT NULL DEFAULT '',
+        started_at TEXT NOT NULL,
+        deadline_at TEXT NOT NULL,
+        finished_at TEXT
+      );
+    `,
+  },
 ];
