@@ -24,11 +24,30 @@ export interface ToolCaller {
   call(call: ToolCall, signal?: AbortSignal): Promise<ToolCallResult>;
 }
 
+/** The preview of one call of a solution, as its dry run answered. */
+export interface DryRunResult {
+  tool: string;
+  isError: boolean;
+  text: string;
+  /** The exact before/after values, when the tool reported them. */
+  changes?: unknown;
+}
+
 export interface SolutionInput {
   title: string;
   risk: 'read' | 'low' | 'high';
   calls: ToolCall[];
+  /** What the owner should expect (downtime, side effects). */
+  impact?: string;
+  reversible?: boolean;
+  dryRun?: DryRunResult[];
+  /** Calls that undo this solution, when known. */
+  rollback?: ToolCall[];
+  /** How to check it worked (runbook `verify`), as JSON. */
+  verify?: unknown;
 }
+
+export type ProposalOrigin = 'model' | 'runbook' | 'rollback' | 'manual';
 
 export type ExecutionOutcome =
   | { status: 'succeeded'; steps: ToolCallResult[] }
@@ -60,25 +79,97 @@ export function callsHash(calls: readonly ToolCall[]): string {
 /** Records a proposal of numbered solutions (numbering from 1). */
 export function recordProposal(
   db: Db,
-  input: { incidentId?: number; summary: string; solutions: SolutionInput[] },
+  input: {
+    incidentId?: number;
+    summary: string;
+    solutions: SolutionInput[];
+    origin?: ProposalOrigin;
+    runbookId?: string;
+    rollbackOf?: number;
+  },
   now = new Date(),
 ): number {
   return db.transaction(() => {
     const id = Number(
       db
         .prepare(
-          "INSERT INTO proposals (incident_id, summary, created_at, status) VALUES (?, ?, ?, 'pending')",
+          "INSERT INTO proposals (incident_id, summary, created_at, status, origin, runbook_id, rollback_of) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
         )
-        .run(input.incidentId ?? null, input.summary, now.toISOString()).lastInsertRowid,
+        .run(
+          input.incidentId ?? null,
+          input.summary,
+          now.toISOString(),
+          input.origin ?? 'model',
+          input.runbookId ?? null,
+          input.rollbackOf ?? null,
+        ).lastInsertRowid,
     );
     const insert = db.prepare(
-      'INSERT INTO solutions (proposal_id, number, title, risk, calls, calls_sha256) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO solutions (proposal_id, number, title, risk, calls, calls_sha256, impact, reversible, dry_run, rollback_calls, verify) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     input.solutions.forEach((s, i) =>
-      insert.run(id, i + 1, s.title, s.risk, canonical(s.calls), callsHash(s.calls)),
+      insert.run(
+        id,
+        i + 1,
+        s.title,
+        s.risk,
+        canonical(s.calls),
+        callsHash(s.calls),
+        s.impact ?? '',
+        s.reversible ? 1 : 0,
+        JSON.stringify(s.dryRun ?? []),
+        s.rollback ? canonical(s.rollback) : null,
+        s.verify === undefined ? null : JSON.stringify(s.verify),
+      ),
     );
     return id;
   })();
+}
+
+/**
+ * The grant a promoted runbook gives itself: an approval row made by the runbook, not a person,
+ * for a proposal that came from that runbook. Refused unless the runbook is promoted to `auto`,
+ * so a runbook still at `ask_human` can never skip the human.
+ */
+export function recordRunbookGrant(
+  db: Db,
+  input: {
+    proposalId: number;
+    solution: number;
+    runbookId: string;
+    automationLevel: string;
+    ttlMs?: number;
+  },
+  now = new Date(),
+): number {
+  if (input.automationLevel !== 'auto')
+    throw new ApprovalRefused(
+      `runbook ${input.runbookId} is not promoted to auto (it is ${input.automationLevel}); a person must approve`,
+    );
+  const proposal = db
+    .prepare('SELECT origin, runbook_id FROM proposals WHERE id = ?')
+    .get(input.proposalId) as { origin: string; runbook_id: string | null } | undefined;
+  if (proposal?.origin !== 'runbook' || proposal.runbook_id !== input.runbookId)
+    throw new ApprovalRefused(
+      `proposal ${input.proposalId} did not come from runbook ${input.runbookId}`,
+    );
+  const solution = db
+    .prepare('SELECT calls_sha256 FROM solutions WHERE proposal_id = ? AND number = ?')
+    .get(input.proposalId, input.solution) as { calls_sha256: string } | undefined;
+  if (!solution)
+    throw new ApprovalRefused(`proposal ${input.proposalId} has no solution ${input.solution}`);
+  return recordApproval(
+    db,
+    {
+      proposalId: input.proposalId,
+      solution: input.solution,
+      callsSha256: solution.calls_sha256,
+      approvedBy: `runbook:${input.runbookId}`,
+      channel: 'runbook',
+      ttlMs: input.ttlMs ?? 60_000,
+    },
+    now,
+  );
 }
 
 /**
@@ -123,11 +214,23 @@ interface ApprovalRow {
   used_at: string | null;
 }
 
+/** The state a step is about to change, from a dry run made just before it. */
+function beforeState(preview: ToolCallResult): unknown {
+  if (preview.isError) return { unavailable: preview.text.slice(0, 500) };
+  const changes = (preview.structured as { changes?: unknown } | undefined)?.changes;
+  return changes ?? { preview: preview.text.slice(0, 2000) };
+}
+
 export class Executor {
+  /**
+   * @param preview dry-runs a call (McpHub.dryRun) just before it is made, so the state before
+   * each change is kept for a rollback proposal.
+   */
   constructor(
     private readonly db: Db,
     private readonly tools: ToolCaller,
     private readonly log: Logger,
+    private readonly preview?: ToolCaller,
   ) {}
 
   /** After a restart: every step left `executing` becomes `unknown` (never re-run). Returns them. */
@@ -188,14 +291,28 @@ export class Executor {
 
     const steps: ToolCallResult[] = [];
     const start = this.db.prepare(
-      "INSERT INTO executions (approval_id, step, tool, arguments, state, started_at) VALUES (?, ?, ?, ?, 'executing', ?)",
+      "INSERT INTO executions (approval_id, step, tool, arguments, state, started_at, before_state) VALUES (?, ?, ?, ?, 'executing', ?, ?)",
     );
     const finish = this.db.prepare(
       'UPDATE executions SET state = ?, finished_at = ?, result = ? WHERE approval_id = ? AND step = ?',
     );
     for (const [index, call] of plan.calls.entries()) {
       const step = index + 1;
-      start.run(approvalId, step, call.tool, canonical(call.arguments), new Date().toISOString());
+      let before: unknown = null;
+      if (this.preview) {
+        const preview = await this.preview
+          .call(call)
+          .catch((error: unknown) => ({ isError: true, text: String(error) }));
+        before = beforeState(preview);
+      }
+      start.run(
+        approvalId,
+        step,
+        call.tool,
+        canonical(call.arguments),
+        new Date().toISOString(),
+        JSON.stringify(before),
+      );
       let result: ToolCallResult;
       try {
         result = await this.tools.call(call);

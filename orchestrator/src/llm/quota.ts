@@ -34,11 +34,15 @@ export interface LlmCallRecord {
   outputTokens: number;
   costUsd: number;
   outcome: 'ok' | 'error' | 'empty' | 'quota';
+  /** The triage this call belonged to. */
+  triageId?: number;
+  /** What the privacy filter replaced in this call, by kind (counts only). */
+  redactions?: Record<string, number>;
 }
 
 export function recordLlmCall(db: Db, call: LlmCallRecord, now = new Date()): void {
   db.prepare(
-    'INSERT INTO llm_calls (alias, model, provider, at, input_tokens, output_tokens, cost_usd, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO llm_calls (alias, model, provider, at, input_tokens, output_tokens, cost_usd, outcome, triage_id, redactions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   ).run(
     call.alias,
     call.model,
@@ -48,6 +52,8 @@ export function recordLlmCall(db: Db, call: LlmCallRecord, now = new Date()): vo
     call.outputTokens,
     call.costUsd,
     call.outcome,
+    call.triageId ?? null,
+    JSON.stringify(call.redactions ?? {}),
   );
 }
 

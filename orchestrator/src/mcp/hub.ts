@@ -29,6 +29,11 @@ interface Connection {
 
 const SEPARATOR = '__';
 
+/** A tool that only reads: declared read-only and of risk `read` by its server. */
+export function isReadOnlyTool(tool: HubTool): boolean {
+  return tool.readOnly && tool.risk === 'read';
+}
+
 export class McpHub implements ToolCaller {
   private readonly connections = new Map<string, Promise<Connection>>();
 
@@ -174,13 +179,9 @@ export class McpHub implements ToolCaller {
   readOnlyCaller(): ToolCaller {
     return {
       call: async (call, signal) => {
-        const server = call.tool.slice(0, Math.max(0, call.tool.indexOf(SEPARATOR)));
-        const known = this.endpoints.some((e) => e.name === server);
-        const tool = known
-          ? (await this.serverTools(server).catch(() => [])).find((t) => t.name === call.tool)
-          : undefined;
+        const tool = await this.describe(call.tool);
         if (!tool) return { isError: true, text: `unknown or unreachable tool ${call.tool}` };
-        if (!tool.readOnly || tool.risk !== 'read') {
+        if (!isReadOnlyTool(tool)) {
           this.log.warn('refused a non-read-only tool outside the execution gate', {
             tool: call.tool,
           });
@@ -192,6 +193,28 @@ export class McpHub implements ToolCaller {
         return this.call(call, signal);
       },
     };
+  }
+
+  /** One namespaced tool as tools/list described it (undefined when unknown or unreachable). */
+  async describe(name: string): Promise<HubTool | undefined> {
+    const at = name.indexOf(SEPARATOR);
+    if (at <= 0) return undefined;
+    const server = name.slice(0, at);
+    if (!this.endpoints.some((e) => e.name === server)) return undefined;
+    return (await this.serverTools(server).catch(() => [])).find((t) => t.name === name);
+  }
+
+  /**
+   * Previews a change: the call is made with `dryRun: true` forced, and only to a tool whose
+   * input schema declares `dryRun` (every mutating tool of our servers), so nothing is applied.
+   */
+  async dryRun(call: ToolCall, signal?: AbortSignal): Promise<ToolCallResult> {
+    const tool = await this.describe(call.tool);
+    if (!tool) return { isError: true, text: `unknown or unreachable tool ${call.tool}` };
+    const properties = (tool.tool.inputSchema.properties ?? {}) as Record<string, unknown>;
+    if (!('dryRun' in properties))
+      return { isError: true, text: `${call.tool} has no dry run; its effect cannot be previewed` };
+    return this.call({ tool: call.tool, arguments: { ...call.arguments, dryRun: true } }, signal);
   }
 
   async close(): Promise<void> {

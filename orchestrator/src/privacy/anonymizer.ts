@@ -5,7 +5,12 @@
 // tool runs. Never-send patterns stop the call outright, so the event goes to a human without a
 // model. Each call reports what it replaced, by kind and count, never the values.
 
-export type PrivateKind = 'SECRET' | 'IP' | 'EMAIL' | 'PHONE';
+export const PRIVATE_KINDS = ['SECRET', 'IP', 'EMAIL', 'PHONE'] as const;
+export type PrivateKind = (typeof PRIVATE_KINDS)[number];
+
+export function emptyRedactionReport(): RedactionReport {
+  return { replaced: { SECRET: 0, IP: 0, EMAIL: 0, PHONE: 0 } };
+}
 
 export class NeverSendError extends Error {
   constructor(readonly pattern: string) {
@@ -80,7 +85,7 @@ export interface AnonymizerOptions {
 export class Anonymizer {
   private readonly toPlaceholder = new Map<string, string>();
   private readonly toValue = new Map<string, string>();
-  private readonly counters: Record<PrivateKind, number> = { SECRET: 0, IP: 0, EMAIL: 0, PHONE: 0 };
+  private readonly counters: Record<PrivateKind, number> = emptyRedactionReport().replaced;
   private readonly secrets: string[];
   private readonly neverSend: RegExp[];
 
@@ -105,7 +110,7 @@ export class Anonymizer {
   anonymize(text: string): { text: string; report: RedactionReport } {
     for (const pattern of this.neverSend)
       if (pattern.test(text)) throw new NeverSendError(pattern.source);
-    const replaced: Record<PrivateKind, number> = { SECRET: 0, IP: 0, EMAIL: 0, PHONE: 0 };
+    const { replaced } = emptyRedactionReport();
     let out = text;
     for (const secret of this.secrets) {
       if (!out.includes(secret)) continue;
@@ -123,6 +128,22 @@ export class Anonymizer {
       });
     }
     return { text: out, report: { replaced } };
+  }
+
+  /** Anonymizes every string of a JSON value (keys kept), adding what it replaced to `into`. */
+  anonymizeValue<T>(value: T, into: RedactionReport): T {
+    if (typeof value === 'string') {
+      const { text, report } = this.anonymize(value);
+      for (const kind of PRIVATE_KINDS) into.replaced[kind] += report.replaced[kind];
+      return text as T;
+    }
+    if (Array.isArray(value)) return value.map((v) => this.anonymizeValue(v, into)) as T;
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, this.anonymizeValue(v, into)]),
+      ) as T;
+    }
+    return value;
   }
 
   /** Puts the real values back into what the model returned (strings at any depth). */
