@@ -44,7 +44,7 @@ function setup(options: { runbook?: RunbookCandidate } = {}) {
         provider: createProvider('gemini', { apiKey: DEFAULT_MODEL_API_KEY, baseUrl: sim.url }),
       },
     ],
-    { quotas: DEFAULT_QUOTAS, price: () => 0, log: lab.log.logger },
+    { quotas: DEFAULT_QUOTAS, price: () => ({ usd: 0, priced: false }), log: lab.log.logger },
   );
   const { pipeline, gate } = createPipeline({
     db: lab.db,
@@ -276,7 +276,7 @@ describe('pipeline', () => {
       hub: lab.hub,
       gateway: new ModelGateway(lab.db, [], {
         quotas: DEFAULT_QUOTAS,
-        price: () => 0,
+        price: () => ({ usd: 0, priced: false }),
         log: lab.log.logger,
       }),
       channels: [channel],

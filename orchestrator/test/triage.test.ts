@@ -63,7 +63,10 @@ function triage(
 ) {
   const gateway = new ModelGateway(lab.db, routes, {
     quotas: options.quotas ?? DEFAULT_QUOTAS,
-    price: (_model, usage) => (usage.inputTokens + usage.outputTokens) / 1_000_000,
+    price: (_model, usage) => ({
+      usd: (usage.inputTokens + usage.outputTokens) / 1_000_000,
+      priced: true,
+    }),
     log: lab.log.logger,
   });
   return new Triage({

@@ -9,6 +9,7 @@ import type { Db } from '../store/database.js';
 import type { Anonymizer } from '../privacy/anonymizer.js';
 import { emptyRedactionReport, type RedactionReport } from '../privacy/anonymizer.js';
 import type { ModelAlias } from '../plan/route.js';
+import type { CallCost } from './pricing.js';
 import {
   ModelCallError,
   type ModelProvider,
@@ -27,8 +28,8 @@ export interface ModelRoute {
 
 export interface ModelGatewayOptions {
   quotas: QuotaConfig;
-  /** USD for one call (0 when the price of the model is unknown). */
-  price: (model: string, usage: ModelUsage) => number;
+  /** The cost of one call (llm/pricing.ts costUsd, with the configured overrides). */
+  price: (model: string, usage: ModelUsage) => CallCost;
   log: Logger;
 }
 
@@ -89,18 +90,21 @@ export class ModelGateway {
       maxOutputTokens: request.maxOutputTokens,
       signal: request.signal,
     };
-    const record = (outcome: 'ok' | 'error' | 'empty' | 'quota', usage?: ModelUsage) =>
+    const record = (outcome: 'ok' | 'error' | 'empty' | 'quota', usage?: ModelUsage) => {
+      const cost = usage ? this.options.price(route.model, usage) : { usd: 0, priced: true };
       recordLlmCall(this.db, {
         alias,
         model: route.model,
         provider: route.provider.kind,
         inputTokens: usage?.inputTokens ?? 0,
         outputTokens: usage?.outputTokens ?? 0,
-        costUsd: usage ? this.options.price(route.model, usage) : 0,
+        costUsd: cost.usd,
+        costKnown: cost.priced,
         outcome,
         triageId,
         redactions: redactions.replaced,
       });
+    };
     let response: ModelResponse;
     try {
       response = await route.provider.complete(outgoing);

@@ -33,6 +33,8 @@ export interface LlmCallRecord {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
+  /** False when the model has no known price (costUsd is then 0 but means unknown). */
+  costKnown?: boolean;
   outcome: 'ok' | 'error' | 'empty' | 'quota';
   /** The triage this call belonged to. */
   triageId?: number;
@@ -42,7 +44,7 @@ export interface LlmCallRecord {
 
 export function recordLlmCall(db: Db, call: LlmCallRecord, now = new Date()): void {
   db.prepare(
-    'INSERT INTO llm_calls (alias, model, provider, at, input_tokens, output_tokens, cost_usd, outcome, triage_id, redactions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO llm_calls (alias, model, provider, at, input_tokens, output_tokens, cost_usd, outcome, triage_id, redactions, cost_known) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   ).run(
     call.alias,
     call.model,
@@ -54,6 +56,7 @@ export function recordLlmCall(db: Db, call: LlmCallRecord, now = new Date()): vo
     call.outcome,
     call.triageId ?? null,
     JSON.stringify(call.redactions ?? {}),
+    call.costKnown === false ? 0 : 1,
   );
 }
 

@@ -140,6 +140,8 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       ALTER TABLE llm_calls ADD COLUMN triage_id INTEGER REFERENCES triages (id);
       ALTER TABLE llm_calls ADD COLUMN redactions TEXT NOT NULL DEFAULT '{}';
+      -- 0 when the model has no known price: cost_usd is then unknown, not free.
+      ALTER TABLE llm_calls ADD COLUMN cost_known INTEGER NOT NULL DEFAULT 1;
       -- Where a proposal came from, and the details an approver sees for each solution.
       ALTER TABLE proposals ADD COLUMN origin TEXT NOT NULL DEFAULT 'model';
       ALTER TABLE proposals ADD COLUMN runbook_id TEXT;
