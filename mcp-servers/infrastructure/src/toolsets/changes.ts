@@ -82,7 +82,7 @@ const workloadResult = mutationOutput({
 function result(
   kind: keyof typeof KINDS,
   dryRun: boolean,
-  verb: string,
+  verb: { done: string; preview: string },
   target: string,
   outcome: { after: Workload; changes: Change[] },
 ) {
@@ -90,7 +90,7 @@ function result(
   const summary =
     outcome.changes.length === 0
       ? `${target}: nothing to change`
-      : `${dryRun ? 'Would ' + verb.toLowerCase() : verb} ${target}`;
+      : `${dryRun ? `Would ${verb.preview}` : verb.done} ${target}`;
   return {
     dryRun,
     applied,
@@ -138,7 +138,7 @@ export const restartDeployment = tool.write({
     return result(
       input.kind,
       input.dryRun,
-      'Restarted',
+      { done: 'Restarted', preview: 'restart' },
       `${input.kind} ${input.namespace}/${input.name}`,
       outcome,
     );
@@ -174,7 +174,7 @@ export const scaleWorkload = tool.write({
     return result(
       input.kind,
       input.dryRun,
-      `Scaled to ${input.replicas}:`,
+      { done: `Scaled to ${input.replicas}:`, preview: `scale to ${input.replicas}:` },
       `${input.kind} ${input.namespace}/${input.name}`,
       outcome,
     );
@@ -273,7 +273,7 @@ export const setContainerResources = tool.write({
     return result(
       input.kind,
       input.dryRun,
-      'Changed resources of',
+      { done: 'Changed resources of', preview: 'change resources of' },
       `${input.kind} ${input.namespace}/${input.name} container ${container}`,
       outcome,
     );
