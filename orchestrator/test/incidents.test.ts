@@ -113,6 +113,17 @@ describe('incidents from Alertmanager', () => {
     ]);
   });
 
+  it('follows the severity of the latest notification of an open incident', () => {
+    const db = openDatabase(':memory:');
+    const first = ingest(db, firingBody);
+    const worse = JSON.parse(firingBody);
+    worse.commonLabels.severity = 'critical';
+    ingest(db, JSON.stringify(worse), '2026-01-15T08:30:00Z');
+    expect(db.prepare('SELECT id, severity FROM incidents').all()).toEqual([
+      { id: first.incidentId, severity: 'critical' },
+    ]);
+  });
+
   it('keeps an incident open while any alert of the group still fires', () => {
     const db = openDatabase(':memory:');
     ingest(db, firingBody);

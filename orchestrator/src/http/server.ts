@@ -1,13 +1,17 @@
-// The orchestrator's HTTP front door. Today: POST /webhook/alertmanager and /healthz.
-// Alertmanager retries 5xx and connection errors but not 4xx, so: a bad or unauthenticated
-// payload gets a 4xx (retrying cannot help), our own failure (the database) a 5xx (a retry can),
-// and a retried delivery is recognised and answered 200 without creating anything twice.
+// The orchestrator's HTTP front door: POST /webhook/alertmanager, /webhook/coroot (token auth),
+// /webhook/github (HMAC signature) and /healthz. Alertmanager and Coroot retry 5xx and
+// connection errors but not 4xx, so: a bad or unauthenticated payload gets a 4xx (retrying cannot
+// help), our own failure (the database) a 5xx (a retry can), and a retried delivery is recognised
+// and answered 200 without creating anything twice.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { assertSafeBind, errorFields, type Logger } from '@homelab/kit';
-import { ingestAlertmanager } from '../incidents/incidents.js';
+import { ingestCoroot } from '../incidents/coroot.js';
+import { ingestAlertmanager, type IngestOptions } from '../incidents/incidents.js';
 import { parseAlertmanagerPayload } from '../ingest/alertmanager.js';
+import { parseCorootPayload } from '../ingest/coroot.js';
+import { ingestGithubDelivery, verifyGithubSignature } from '../ingest/github.js';
 import type { Db } from '../store/database.js';
 
 export interface OrchestratorHttpOptions {
@@ -15,6 +19,10 @@ export interface OrchestratorHttpOptions {
   port: number;
   webhookToken: string | undefined;
   maxBodyBytes: number;
+  /** ORCH_GITHUB_WEBHOOK_SECRET; without it POST /webhook/github answers 404 saying how to enable it. */
+  githubWebhookSecret?: string | undefined;
+  /** Incident damping for Alertmanager and Coroot: maintenance windows and flapping settings. */
+  incidents?: IngestOptions;
 }
 
 export interface RunningOrchestratorHttp {
@@ -23,6 +31,13 @@ export interface RunningOrchestratorHttp {
 }
 
 class TooLarge extends Error {}
+
+const WEBHOOKS = ['/webhook/alertmanager', '/webhook/coroot', '/webhook/github'] as const;
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
 
 function send(
   res: ServerResponse,
@@ -39,7 +54,7 @@ function send(
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+async function readBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -47,7 +62,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
     if (size > limit) throw new TooLarge();
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function sha256(value: string): Buffer {
@@ -85,7 +100,28 @@ export async function startOrchestratorHttp(
     return token !== undefined && timingSafeEqual(sha256(token), tokenHash);
   };
 
-  const alertmanagerWebhook = async (req: IncomingMessage, res: ServerResponse) => {
+  const githubDisabled = {
+    error:
+      'the GitHub webhook is off: set ORCH_GITHUB_WEBHOOK_SECRET to the secret configured on the GitHub webhook (content type application/json) to enable it',
+  };
+
+  /** The raw body within the size limit, or undefined after answering 413. */
+  const boundedBody = async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      return await readBytes(req, options.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof TooLarge) {
+        send(res, 413, {
+          error: `body larger than ${options.maxBodyBytes} bytes (ORCH_WEBHOOK_MAX_BYTES)`,
+        });
+        return undefined;
+      }
+      throw error;
+    }
+  };
+
+  /** The body of a token-authenticated webhook, or undefined after answering 401 or 413. */
+  const authorizedBody = async (req: IncomingMessage, res: ServerResponse) => {
     if (!authorized(req)) {
       send(
         res,
@@ -93,20 +129,14 @@ export async function startOrchestratorHttp(
         { error: 'unauthorized: send Authorization: Bearer <ORCH_WEBHOOK_TOKEN>' },
         { 'www-authenticate': 'Bearer' },
       );
-      return;
+      return undefined;
     }
-    let body: string;
-    try {
-      body = await readBody(req, options.maxBodyBytes);
-    } catch (error) {
-      if (error instanceof TooLarge) {
-        send(res, 413, {
-          error: `body larger than ${options.maxBodyBytes} bytes (ORCH_WEBHOOK_MAX_BYTES)`,
-        });
-        return;
-      }
-      throw error;
-    }
+    return (await boundedBody(req, res))?.toString('utf8');
+  };
+
+  const alertmanagerWebhook = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await authorizedBody(req, res);
+    if (body === undefined) return;
     const parsed = parseAlertmanagerPayload(body);
     if (!parsed.ok) {
       log.warn('refused an Alertmanager payload', { problems: parsed.problems });
@@ -116,20 +146,78 @@ export async function startOrchestratorHttp(
       });
       return;
     }
-    const outcome = ingestAlertmanager(db, parsed.payload, body);
+    const outcome = ingestAlertmanager(db, parsed.payload, body, new Date(), options.incidents);
     log.info('alertmanager notification', { groupKey: parsed.payload.groupKey, ...outcome });
     send(res, 200, outcome);
+  };
+
+  const corootWebhook = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await authorizedBody(req, res);
+    if (body === undefined) return;
+    const parsed = parseCorootPayload(body);
+    if (!parsed.ok) {
+      log.warn('refused a Coroot payload', { problems: parsed.problems });
+      send(res, 400, {
+        error: 'not a Coroot webhook notification (templates must be {{ json . }})',
+        problems: parsed.problems,
+      });
+      return;
+    }
+    const outcome = ingestCoroot(db, parsed.notification, body, new Date(), options.incidents);
+    log.info('coroot notification', {
+      application: parsed.notification.application.id,
+      ...outcome,
+    });
+    send(res, 200, outcome);
+  };
+
+  const githubWebhook = async (req: IncomingMessage, res: ServerResponse, secret: string) => {
+    const bytes = await boundedBody(req, res);
+    if (bytes === undefined) return;
+    if (!verifyGithubSignature(secret, bytes, header(req, 'x-hub-signature-256'))) {
+      log.warn('refused a GitHub delivery with a missing or wrong signature', {
+        delivery: header(req, 'x-github-delivery'),
+      });
+      send(res, 401, {
+        error:
+          'missing or invalid X-Hub-Signature-256: the webhook secret must equal ORCH_GITHUB_WEBHOOK_SECRET',
+      });
+      return;
+    }
+    const event = header(req, 'x-github-event');
+    const deliveryId = header(req, 'x-github-delivery');
+    if (
+      !event ||
+      !/^[a-z_]{1,64}$/.test(event) ||
+      !deliveryId ||
+      !/^[A-Za-z0-9-]{1,100}$/.test(deliveryId)
+    ) {
+      send(res, 400, { error: 'X-GitHub-Event and X-GitHub-Delivery headers are required' });
+      return;
+    }
+    const outcome = ingestGithubDelivery(db, {
+      event,
+      deliveryId,
+      body: bytes.toString('utf8'),
+      contentType: header(req, 'content-type'),
+    });
+    log.info('github delivery', { event, delivery: deliveryId, ...outcome });
+    if (outcome.kind === 'invalid')
+      send(res, 400, { error: `not a GitHub ${event} payload`, problems: outcome.problems });
+    else send(res, outcome.kind === 'ignored' ? 202 : 200, outcome);
   };
 
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = async () => {
       if (path === '/healthz' && req.method === 'GET') return send(res, 200, { status: 'alive' });
-      if (path === '/webhook/alertmanager') {
-        if (req.method !== 'POST') return send(res, 405, { error: 'use POST' }, { allow: 'POST' });
-        return alertmanagerWebhook(req, res);
-      }
-      return send(res, 404, { error: `no route ${path}` });
+      const webhook = WEBHOOKS.find((w) => w === path);
+      if (webhook === undefined) return send(res, 404, { error: `no route ${path}` });
+      if (req.method !== 'POST') return send(res, 405, { error: 'use POST' }, { allow: 'POST' });
+      if (webhook === '/webhook/alertmanager') return alertmanagerWebhook(req, res);
+      if (webhook === '/webhook/coroot') return corootWebhook(req, res);
+      if (!options.githubWebhookSecret) return send(res, 404, githubDisabled);
+      return githubWebhook(req, res, options.githubWebhookSecret);
     };
     route().catch((error: unknown) => {
       log.error('request failed', { path, ...errorFields(error) });
@@ -144,7 +232,12 @@ export async function startOrchestratorHttp(
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
-  log.info('orchestrator listening', { url, alertmanagerWebhook: `${url}/webhook/alertmanager` });
+  log.info('orchestrator listening', {
+    url,
+    webhooks: WEBHOOKS.filter((w) => w !== '/webhook/github' || options.githubWebhookSecret).map(
+      (w) => `${url}${w}`,
+    ),
+  });
   return {
     url,
     close: () =>

@@ -56,18 +56,18 @@ export function incidentContext(db: Db, incidentId: number): IncidentContext | u
   if (!row) return undefined;
   const alerts = (
     db
-      .prepare('SELECT * FROM incident_alerts WHERE incident_id = ? ORDER BY starts_at, fingerprint')
+      .prepare(
+        'SELECT * FROM incident_alerts WHERE incident_id = ? ORDER BY starts_at, fingerprint',
+      )
       .all(incidentId) as AlertRow[]
-  ).map(
-    (a): IncidentAlertView => ({
-      fingerprint: a.fingerprint,
-      alertname: a.alertname,
-      status: a.status,
-      labels: JSON.parse(a.labels) as Record<string, string>,
-      annotations: JSON.parse(a.annotations) as Record<string, string>,
-      startsAt: a.starts_at,
-    }),
-  );
+  ).map((a): IncidentAlertView => ({
+    fingerprint: a.fingerprint,
+    alertname: a.alertname,
+    status: a.status,
+    labels: JSON.parse(a.labels) as Record<string, string>,
+    annotations: JSON.parse(a.annotations) as Record<string, string>,
+    startsAt: a.starts_at,
+  }));
   const firing = alerts.filter((a) => a.status === 'firing');
   return {
     id: row.id,

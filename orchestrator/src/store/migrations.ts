@@ -166,4 +166,54 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'more ingest sources (GitHub deliveries, Renovate updates, chat questions) and incident damping',
+    sql: `
+      -- A GitHub delivery is recognised by its X-GitHub-Delivery id (a redelivery reuses it).
+      ALTER TABLE deliveries ADD COLUMN delivery_id TEXT;
+      CREATE UNIQUE INDEX deliveries_by_delivery_id ON deliveries (source, delivery_id) WHERE delivery_id IS NOT NULL;
+      -- Damping: why an incident was not announced when it opened (a maintenance window, or its
+      -- group flapping), and whether its group was flapping then. A held incident has no notified_at
+      -- until a maintenance window ends with it still open.
+      ALTER TABLE incidents ADD COLUMN held_reason TEXT CHECK (held_reason IN ('maintenance', 'flapping'));
+      ALTER TABLE incidents ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX incidents_by_group ON incidents (source, group_key, opened_at);
+      CREATE INDEX incidents_held ON incidents (held_reason) WHERE held_reason IS NOT NULL AND notified_at IS NULL;
+      -- One row per Renovate pull request (GitHub webhook): what it updates, and whether it is
+      -- still open. Later stages turn the open ones into proposals ("approve PR <n>").
+      CREATE TABLE updates (
+        id INTEGER PRIMARY KEY,
+        repo TEXT NOT NULL,
+        pr_number INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        url TEXT,
+        head_ref TEXT NOT NULL,
+        head_sha TEXT NOT NULL,
+        base_ref TEXT,
+        packages TEXT NOT NULL DEFAULT '[]',
+        state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'merged')),
+        first_seen_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        pr_updated_at TEXT,
+        closed_at TEXT,
+        UNIQUE (repo, pr_number)
+      );
+      CREATE INDEX updates_open ON updates (state) WHERE state = 'open';
+      -- A question from a chat channel, waiting for (or done with) an answer. message_id, when the
+      -- channel has one, makes a re-delivered message count once.
+      CREATE TABLE questions (
+        id INTEGER PRIMARY KEY,
+        sender TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        message_id TEXT,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'answering', 'answered', 'failed')),
+        received_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX questions_by_message ON questions (channel, message_id) WHERE message_id IS NOT NULL;
+      CREATE INDEX questions_pending ON questions (status) WHERE status = 'pending';
+    `,
+  },
 ];
