@@ -1,8 +1,54 @@
 // The orchestrator's variables (zod over the environment, secrets also from NAME_FILE), read with
 // the kit's loader so a bad deployment gets one message naming every bad variable.
-import { envPort, secret } from '@homelab/kit';
+import { envList, envPort, secret } from '@homelab/kit';
 import { z } from 'zod';
+import { MODEL_ALIASES, type ModelAlias } from './plan/route.js';
 import { parseDuration } from './runbooks/duration.js';
+
+/** The five servers the orchestrator knows by name (DESIGN.md §1). */
+export const MCP_SERVERS = ['home-assistant', 'arr', 'infrastructure', 'plex', 'network'] as const;
+
+/** `home-assistant` → `HOME_ASSISTANT`, the infix of its variables. */
+export function serverVariable(server: string): string {
+  return server.toUpperCase().replaceAll('-', '_');
+}
+
+/** ORCH_MCP_<SERVER>_URL / _TOKEN (Streamable HTTP) or _COMMAND (a stdio child) per server. */
+function mcpServerVariables() {
+  const shape: Record<string, z.ZodType> = {};
+  for (const server of MCP_SERVERS) {
+    const name = serverVariable(server);
+    shape[`ORCH_MCP_${name}_URL`] = z
+      .url()
+      .optional()
+      .describe(
+        `Streamable HTTP endpoint of the ${server} MCP server, e.g. http://${server}:3000/mcp`,
+      );
+    shape[`ORCH_MCP_${name}_TOKEN`] = secret(`Bearer token of the ${server} MCP server`).optional();
+    shape[`ORCH_MCP_${name}_COMMAND`] = z
+      .string()
+      .min(1)
+      .optional()
+      .describe(`Command that starts the ${server} MCP server over stdio (instead of a URL)`);
+  }
+  return shape as Record<`ORCH_MCP_${string}`, z.ZodOptional<z.ZodString>>;
+}
+
+/** ORCH_MODEL_<ALIAS> replaces the model id of an alias (or the proxy's model name). */
+function modelOverrideVariables() {
+  const shape: Record<string, z.ZodOptional<z.ZodString>> = {};
+  for (const alias of MODEL_ALIASES)
+    shape[modelVariable(alias)] = z
+      .string()
+      .min(1)
+      .optional()
+      .describe(`Model id used for the ${alias} alias`);
+  return shape;
+}
+
+export function modelVariable(alias: ModelAlias): string {
+  return `ORCH_MODEL_${alias.toUpperCase().replaceAll('-', '_')}`;
+}
 
 /** A duration as the runbooks and chat write it (90s, 30m, 1h, 1h30m, 2d) → milliseconds. */
 export const envDuration = (description: string, fallback: string) =>
@@ -68,6 +114,54 @@ export const configShape = {
   ORCH_FLAP_WINDOW: envDuration(
     'Flapping window; a flapping group is announced again after staying resolved this long',
     '1h',
+  ),
+  ORCH_RUNBOOKS_DIR: z
+    .string()
+    .min(1)
+    .default('runbooks')
+    .describe('Folder of runbook YAML files (a bad file is reported, the others still load)'),
+  ...mcpServerVariables(),
+  ORCH_GEMINI_API_KEY: secret('Gemini API key: enables the gemini-* aliases').optional(),
+  ORCH_GEMINI_BASE_URL: z.url().optional().describe('Gemini API base URL (default Google)'),
+  ORCH_ANTHROPIC_API_KEY: secret('Anthropic API key: enables the claude-* aliases').optional(),
+  ORCH_ANTHROPIC_BASE_URL: z
+    .url()
+    .optional()
+    .describe('Anthropic API base URL (default Anthropic)'),
+  ORCH_LITELLM_URL: z
+    .url()
+    .optional()
+    .describe(
+      'OpenAI-compatible proxy (LiteLLM, e.g. http://litellm:4000/v1): serves every alias by its name',
+    ),
+  ORCH_LITELLM_API_KEY: secret('Key of the OpenAI-compatible proxy').optional(),
+  ...modelOverrideVariables(),
+  ORCH_QUOTAS_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("YAML quota file in the seed's quota_config format (default: the seed's limits)"),
+  ORCH_NEVER_SEND: envList(
+    'Regular expressions (comma-separated) whose match stops any cloud model call for that event',
+  ),
+  ORCH_TRIAGE_MAX_ROUNDS: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(30)
+    .default(8)
+    .describe('Model turns per triage attempt, the final answer included'),
+  ORCH_TOOL_OUTPUT_TOKENS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(50_000)
+    .default(2_000)
+    .describe('Tool output beyond this many tokens is cut before a model sees it'),
+  ORCH_PROPOSAL_TTL: envDuration('How long a proposal waits for an answer before it expires', '4h'),
+  ORCH_VERIFY_WINDOW: envDuration(
+    'How long an alert may take to resolve after a fix before the fix counts as failed',
+    '15m',
   ),
   ORCH_LOG_LEVEL: z
     .enum(['debug', 'info', 'warn', 'error'])

@@ -83,12 +83,15 @@ function changeLines(dryRun: DryRunResult[]): string[] {
       ? (preview.changes as Array<{ path?: string; before?: unknown; after?: unknown }>)
       : [];
     if (changes.length === 0) return [`   Dry run of ${preview.tool}: no change`];
-    return changes
-      .slice(0, 5)
-      .map(
-        (c) =>
-          `   ${c.path ?? '(value)'}: ${JSON.stringify(c.before) ?? '(none)'} → ${JSON.stringify(c.after) ?? '(removed)'}`,
-      );
+    return [
+      ...(preview.summary ? [`   Dry run: ${preview.summary.slice(0, 200)}`] : []),
+      ...changes
+        .slice(0, 5)
+        .map(
+          (c) =>
+            `   ${c.path ?? '(value)'}: ${JSON.stringify(c.before) ?? '(none)'} → ${JSON.stringify(c.after) ?? '(removed)'}`,
+        ),
+    ];
   });
 }
 

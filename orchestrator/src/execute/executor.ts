@@ -31,6 +31,8 @@ export interface DryRunResult {
   text: string;
   /** The exact before/after values, when the tool reported them. */
   changes?: unknown;
+  /** The tool's one-line account of the change ("Would restart deployment media/radarr"). */
+  summary?: string;
 }
 
 export interface SolutionInput {

@@ -8,7 +8,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { assertSafeBind, errorFields, type Logger } from '@homelab/kit';
 import { ingestCoroot } from '../incidents/coroot.js';
-import { ingestAlertmanager, type IngestOptions } from '../incidents/incidents.js';
+import {
+  ingestAlertmanager,
+  type IngestOptions,
+  type IngestOutcome,
+} from '../incidents/incidents.js';
 import { parseAlertmanagerPayload } from '../ingest/alertmanager.js';
 import { parseCorootPayload } from '../ingest/coroot.js';
 import { ingestGithubDelivery, verifyGithubSignature } from '../ingest/github.js';
@@ -23,6 +27,11 @@ export interface OrchestratorHttpOptions {
   githubWebhookSecret?: string | undefined;
   /** Incident damping for Alertmanager and Coroot: maintenance windows and flapping settings. */
   incidents?: IngestOptions;
+  /**
+   * Called after a notification was recorded and answered (the pipeline takes it from there);
+   * it runs after the response so Alertmanager never waits on a model, and its failure is logged.
+   */
+  onIncident?: (outcome: IngestOutcome) => Promise<void>;
 }
 
 export interface RunningOrchestratorHttp {
@@ -149,6 +158,17 @@ export async function startOrchestratorHttp(
     const outcome = ingestAlertmanager(db, parsed.payload, body, new Date(), options.incidents);
     log.info('alertmanager notification', { groupKey: parsed.payload.groupKey, ...outcome });
     send(res, 200, outcome);
+    handOver(outcome);
+  };
+
+  const handOver = (outcome: IngestOutcome) => {
+    if (!options.onIncident || outcome.duplicate) return;
+    options.onIncident(outcome).catch((error: unknown) =>
+      log.error('handling an incident failed', {
+        incidentId: outcome.incidentId,
+        ...errorFields(error),
+      }),
+    );
   };
 
   const corootWebhook = async (req: IncomingMessage, res: ServerResponse) => {
@@ -169,6 +189,7 @@ export async function startOrchestratorHttp(
       ...outcome,
     });
     send(res, 200, outcome);
+    handOver(outcome);
   };
 
   const githubWebhook = async (req: IncomingMessage, res: ServerResponse, secret: string) => {

@@ -26,11 +26,13 @@ export async function previewSolution(
     if (RISK_ORDER[toolRisk] > RISK_ORDER[risk]) risk = toolRisk;
     if (tool && isReadOnlyTool(tool)) continue;
     const preview = await tools.dryRun(call);
+    const structured = preview.structured as { changes?: unknown; summary?: unknown } | undefined;
     dryRun.push({
       tool: call.tool,
       isError: preview.isError,
       text: preview.text.slice(0, PREVIEW_TEXT_CHARS),
-      changes: (preview.structured as { changes?: unknown } | undefined)?.changes,
+      changes: structured?.changes,
+      summary: typeof structured?.summary === 'string' ? structured.summary : undefined,
     });
   }
   return { ...solution, risk, dryRun };

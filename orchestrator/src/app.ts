@@ -1,0 +1,240 @@
+// Builds the running orchestrator from its configuration: the store, the MCP hub to the configured
+// servers, the models (or none: triage by model is then off, and the log says so), runbooks, the
+// approval gate, the pipeline, the webhooks and the periodic work (verifications, expiries,
+// maintenance windows ending, schedules). Why apart from main.ts: main stays a few lines, and
+// this is the one place that knows how the stages are put together.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from '@homelab/kit';
+import type { ApprovalChannel } from './approve/gate.js';
+import { MCP_SERVERS, modelVariable, serverVariable, type OrchestratorConfig } from './config.js';
+import { Executor } from './execute/executor.js';
+import { startOrchestratorHttp, type RunningOrchestratorHttp } from './http/server.js';
+import { loadMaintenanceWindows, releaseHeld } from './incidents/maintenance.js';
+import { loadSchedules, Scheduler } from './ingest/schedules.js';
+import { ModelGateway, type ModelRoute } from './llm/gateway.js';
+import { resolveModel } from './llm/models.js';
+import { costUsd } from './llm/pricing.js';
+import { createProvider } from './llm/providers/index.js';
+import { loadQuotaFile } from './llm/quota-file.js';
+import { DEFAULT_QUOTAS } from './llm/quota.js';
+import { McpHub, type ServerEndpoint } from './mcp/hub.js';
+import { createPipeline, type Pipeline } from './pipeline.js';
+import { MODEL_ALIASES, type ModelAlias } from './plan/route.js';
+import { MODEL_TRIAGE_OFF } from './plan/triage.js';
+import { formatProblem, loadRunbooks, matchRunbooks } from './runbooks/index.js';
+import { openDatabase, type Db } from './store/database.js';
+
+/** How often verifications, expiries and ended maintenance windows are looked at. */
+const TICK_MS = 30_000;
+
+/** Until the approval channels exist, the owner reads the agent's messages in its log. */
+export function logChannel(log: Logger): ApprovalChannel {
+  return {
+    name: 'log',
+    send: (message) => {
+      log.info('message to the owner', {
+        kind: message.kind,
+        proposalId: message.proposalId,
+        incidentId: message.incidentId,
+        text: message.text,
+      });
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * The configured servers. A stdio child gets the orchestrator's environment without its own
+ * ORCH_* variables, so the servers' settings (KUBE_*, HA_*) reach them and the model keys do not.
+ */
+export function mcpEndpoints(
+  config: OrchestratorConfig,
+  environment: NodeJS.ProcessEnv = process.env,
+): ServerEndpoint[] {
+  const childEnv = Object.fromEntries(
+    Object.entries(environment).filter(
+      (entry): entry is [string, string] => !entry[0].startsWith('ORCH_') && entry[1] !== undefined,
+    ),
+  );
+  const endpoints: ServerEndpoint[] = [];
+  const env = config as unknown as Record<string, string | undefined>;
+  for (const server of MCP_SERVERS) {
+    const name = serverVariable(server);
+    const url = env[`ORCH_MCP_${name}_URL`];
+    const command = env[`ORCH_MCP_${name}_COMMAND`];
+    if (url) endpoints.push({ name: server, url, token: env[`ORCH_MCP_${name}_TOKEN`] });
+    else if (command) {
+      const [program, ...args] = command.split(/\s+/).filter(Boolean);
+      if (program) endpoints.push({ name: server, command: program, args, env: childEnv });
+    }
+  }
+  return endpoints;
+}
+
+export function modelRoutes(config: OrchestratorConfig): ModelRoute[] {
+  const env = config as unknown as Record<string, string | undefined>;
+  const overrides: Partial<Record<ModelAlias, string>> = {};
+  for (const alias of MODEL_ALIASES) {
+    const value = env[modelVariable(alias)];
+    if (value) overrides[alias] = value;
+  }
+  const viaProxy = config.ORCH_LITELLM_URL !== undefined;
+  const routes: ModelRoute[] = [];
+  for (const alias of MODEL_ALIASES) {
+    const target = resolveModel(alias, { viaProxy, overrides });
+    let provider;
+    if (target.provider === 'openai' && config.ORCH_LITELLM_URL)
+      provider = createProvider('openai', {
+        apiKey: config.ORCH_LITELLM_API_KEY ?? 'none',
+        baseUrl: config.ORCH_LITELLM_URL,
+      });
+    else if (target.provider === 'gemini' && config.ORCH_GEMINI_API_KEY)
+      provider = createProvider('gemini', {
+        apiKey: config.ORCH_GEMINI_API_KEY,
+        baseUrl: config.ORCH_GEMINI_BASE_URL,
+      });
+    else if (target.provider === 'anthropic' && config.ORCH_ANTHROPIC_API_KEY)
+      provider = createProvider('anthropic', {
+        apiKey: config.ORCH_ANTHROPIC_API_KEY,
+        baseUrl: config.ORCH_ANTHROPIC_BASE_URL,
+      });
+    if (provider) routes.push({ alias, model: target.model, provider });
+  }
+  return routes;
+}
+
+export interface RunningOrchestrator {
+  db: Db;
+  pipeline: Pipeline;
+  http: RunningOrchestratorHttp;
+  close(): Promise<void>;
+}
+
+export async function startOrchestrator(
+  config: OrchestratorConfig,
+  log: Logger,
+  options: {
+    secrets?: readonly string[];
+    channels?: readonly ApprovalChannel[];
+    /** The environment stdio servers inherit (default process.env). */
+    environment?: NodeJS.ProcessEnv;
+  } = {},
+): Promise<RunningOrchestrator> {
+  const maintenance = config.ORCH_MAINTENANCE_FILE
+    ? loadMaintenanceWindows(config.ORCH_MAINTENANCE_FILE)
+    : [];
+  const schedules = config.ORCH_SCHEDULES_FILE ? loadSchedules(config.ORCH_SCHEDULES_FILE) : [];
+  const quotas = config.ORCH_QUOTAS_FILE ? loadQuotaFile(config.ORCH_QUOTAS_FILE) : DEFAULT_QUOTAS;
+  const runbooks = loadRunbooks(config.ORCH_RUNBOOKS_DIR);
+  for (const problem of runbooks.problems)
+    log.warn('runbook not loaded', { problem: formatProblem(problem) });
+  log.info('runbooks loaded', { count: runbooks.runbooks.length, dir: config.ORCH_RUNBOOKS_DIR });
+
+  if (config.ORCH_DB_PATH !== ':memory:')
+    mkdirSync(dirname(config.ORCH_DB_PATH), { recursive: true });
+  const db = openDatabase(config.ORCH_DB_PATH);
+  const endpoints = mcpEndpoints(config, options.environment);
+  if (endpoints.length === 0)
+    log.warn('no MCP server configured (ORCH_MCP_<SERVER>_URL): nothing can be read or changed');
+  const hub = new McpHub(endpoints, log);
+  const routes = modelRoutes(config);
+  const gateway = new ModelGateway(db, routes, {
+    quotas,
+    price: (model, usage) => costUsd(model, usage),
+    log,
+  });
+  if (gateway.enabled)
+    log.info('model triage on', { aliases: routes.map((r) => `${r.alias}=${r.model}`) });
+  else log.warn(MODEL_TRIAGE_OFF);
+
+  const channels = options.channels ?? [logChannel(log)];
+  const { pipeline, gate } = createPipeline({
+    db,
+    log,
+    hub,
+    gateway,
+    channels,
+    gate: { approvers: {}, proposalTtlMs: config.ORCH_PROPOSAL_TTL, approvalTtlMs: 5 * 60_000 },
+    privacy: { secrets: options.secrets, neverSend: config.ORCH_NEVER_SEND },
+    matchRunbook: (incident) => {
+      const { matches, skipped } = matchRunbooks(runbooks.runbooks, incident);
+      for (const skip of skipped)
+        log.debug('runbook skipped', { incidentId: incident.id, ...skip });
+      return matches[0];
+    },
+    limits: {
+      maxRounds: config.ORCH_TRIAGE_MAX_ROUNDS,
+      maxToolOutputTokens: config.ORCH_TOOL_OUTPUT_TOKENS,
+    },
+    alertResolvedWithinMs: config.ORCH_VERIFY_WINDOW,
+  });
+
+  const interrupted = new Executor(db, hub, log).recoverInterrupted();
+  for (const step of interrupted)
+    await gate.broadcast({
+      kind: 'notice',
+      text: `After a restart: step ${step.step} (${step.tool}) of approval ${step.approvalId} was interrupted while running. It is marked unknown and will not be run again; check its effect.`,
+    });
+
+  const flap = { threshold: config.ORCH_FLAP_THRESHOLD, windowMs: config.ORCH_FLAP_WINDOW };
+  const http = await startOrchestratorHttp(
+    db,
+    {
+      host: config.ORCH_HOST,
+      port: config.ORCH_PORT,
+      webhookToken: config.ORCH_WEBHOOK_TOKEN,
+      maxBodyBytes: config.ORCH_WEBHOOK_MAX_BYTES,
+      githubWebhookSecret: config.ORCH_GITHUB_WEBHOOK_SECRET,
+      incidents: { maintenance, flap },
+      onIncident: async (outcome) => {
+        if (outcome.notify && outcome.incidentId !== undefined)
+          await pipeline.handleIncident(outcome.incidentId);
+      },
+    },
+    log,
+  );
+
+  const scheduler = new Scheduler(
+    schedules,
+    (event) => {
+      pipeline
+        .handleQuestion(event.prompt)
+        .catch((error: unknown) =>
+          log.error('scheduled query failed', { id: event.id, error: String(error) }),
+        );
+    },
+    { log },
+  );
+  scheduler.start();
+
+  let ticking = false;
+  const timer = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    const work = async () => {
+      await pipeline.tick();
+      for (const released of releaseHeld(db, maintenance))
+        await pipeline.handleIncident(released.incidentId);
+    };
+    work()
+      .catch((error: unknown) => log.error('periodic work failed', { error: String(error) }))
+      .finally(() => {
+        ticking = false;
+      });
+  }, TICK_MS);
+  timer.unref();
+
+  return {
+    db,
+    pipeline,
+    http,
+    close: async () => {
+      clearInterval(timer);
+      scheduler.stop();
+      await http.close();
+      await hub.close();
+      db.close();
+    },
+  };
+}
