@@ -81,14 +81,24 @@ for (const server of SERVERS) {
   );
 }
 
-// The orchestrator: today it records incidents from Alertmanager webhooks (issue 5 adds the rest).
+// The orchestrator, connected to the servers above (the ones it knows by name). Model triage is
+// on only when you give it a key (ORCH_GEMINI_API_KEY, ORCH_ANTHROPIC_API_KEY or ORCH_LITELLM_URL);
+// otherwise it says so and still runs runbooks, approvals and execution.
 const orchestratorPort = Number(process.env.ORCH_PORT || 3800);
+const serverVariables = {};
+for (const server of SERVERS.filter((s) => s.name !== 'example')) {
+  const name = server.name.toUpperCase().replaceAll('-', '_');
+  serverVariables[`ORCH_MCP_${name}_URL`] = `http://127.0.0.1:${server.port}/mcp`;
+  serverVariables[`ORCH_MCP_${name}_TOKEN`] = token;
+}
 const orchestrator = spawn(process.execPath, [join(root, 'orchestrator/dist/main.js')], {
   env: {
+    ...serverVariables,
     ...process.env,
     ORCH_DB_PATH: process.env.ORCH_DB_PATH || join(root, 'data', 'homelab.sqlite'),
     ORCH_PORT: String(orchestratorPort),
     ORCH_WEBHOOK_TOKEN: process.env.ORCH_WEBHOOK_TOKEN || token,
+    ORCH_RUNBOOKS_DIR: process.env.ORCH_RUNBOOKS_DIR || join(root, 'runbooks'),
   },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
@@ -102,7 +112,8 @@ console.log(`
 Homelab agent is running.
 MCP servers (Streamable HTTP; SSE at /sse):
 ${lines.join('\n')}
-Orchestrator: Alertmanager webhook at http://127.0.0.1:${orchestratorPort}/webhook/alertmanager (same bearer token)
+Orchestrator: webhooks at http://127.0.0.1:${orchestratorPort}/webhook/alertmanager and /webhook/coroot (same bearer token);
+  its messages to you appear in this log ("message to the owner") until an approval channel is configured.
 Bearer token: ${token}
 
 Try it:  npx @modelcontextprotocol/inspector --cli http://127.0.0.1:${SERVERS[0].port}/mcp --header "Authorization: Bearer ${token}" --method tools/list

@@ -81,7 +81,7 @@ export type TriageResult =
 
 /** The sentence the owner sees whenever model triage is unavailable by configuration. */
 export const MODEL_TRIAGE_OFF =
-  'Model triage is off: no model is configured (set ORCH_GEMINI_API_KEY, ORCH_ANTHROPIC_API_KEY or ORCH_OPENAI_BASE_URL). Runbooks, approvals and execution still work; this was not analysed by a model.';
+  'Model triage is off: no model is configured (set ORCH_GEMINI_API_KEY, ORCH_ANTHROPIC_API_KEY or ORCH_LITELLM_URL). Runbooks, approvals and execution still work; this was not analysed by a model.';
 
 const callSchema = z.object({
   tool: z.string().min(1).max(200),
