@@ -119,6 +119,8 @@ export async function startOrchestrator(
     channels?: readonly ApprovalChannel[];
     /** The environment stdio servers inherit (default process.env). */
     environment?: NodeJS.ProcessEnv;
+    /** Sender ids allowed to approve, per channel name (none until a channel is configured). */
+    approvers?: Record<string, readonly string[]>;
   } = {},
 ): Promise<RunningOrchestrator> {
   const maintenance = config.ORCH_MAINTENANCE_FILE
@@ -155,7 +157,11 @@ export async function startOrchestrator(
     hub,
     gateway,
     channels,
-    gate: { approvers: {}, proposalTtlMs: config.ORCH_PROPOSAL_TTL, approvalTtlMs: 5 * 60_000 },
+    gate: {
+      approvers: options.approvers ?? {},
+      proposalTtlMs: config.ORCH_PROPOSAL_TTL,
+      approvalTtlMs: 5 * 60_000,
+    },
     privacy: { secrets: options.secrets, neverSend: config.ORCH_NEVER_SEND },
     matchRunbook: (incident) => {
       const { matches, skipped } = matchRunbooks(runbooks.runbooks, incident);
