@@ -141,10 +141,15 @@ export async function startOrchestrator(
     log.warn('no MCP server configured (ORCH_MCP_<SERVER>_URL): nothing can be read or changed');
   const hub = new McpHub(endpoints, log);
   const routes = modelRoutes(config);
+  const quotaWarnings: string[] = [];
   const gateway = new ModelGateway(db, routes, {
     quotas,
     price: (model, usage) => costUsd(model, usage),
     log,
+    onQuotaWarning: (state) =>
+      quotaWarnings.push(
+        `Model quota: ${state.alias} has made ${state.daily} calls today and ${state.weekly} this week, past its alert threshold.`,
+      ),
   });
   if (gateway.enabled)
     log.info('model triage on', { aliases: routes.map((r) => `${r.alias}=${r.model}`) });
@@ -219,6 +224,7 @@ export async function startOrchestrator(
     if (ticking) return;
     ticking = true;
     const work = async () => {
+      for (const text of quotaWarnings.splice(0)) await gate.broadcast({ kind: 'notice', text });
       await pipeline.tick();
       for (const released of releaseHeld(db, maintenance))
         await pipeline.handleIncident(released.incidentId);

@@ -259,6 +259,34 @@ describe('triage by model', () => {
     expect(second).toMatchObject({ outcome: 'proposal', alias: 'gemini-pro' });
   });
 
+  it('warns once a day when an alias passes its quota alert threshold', async () => {
+    const warnings: string[] = [];
+    const gateway = new ModelGateway(lab.db, [route('claude-opus', 'anthropic')], {
+      quotas: {
+        limits: { 'claude-opus': { dailyLimit: 1000, alertAt: 0.002 } },
+        fallbackChain: [],
+      },
+      price: () => ({ usd: 0, priced: true }),
+      log: lab.log.logger,
+      onQuotaWarning: (state) => warnings.push(`${state.alias}:${state.daily}`),
+    });
+    const triageOpus = new Triage({
+      db: lab.db,
+      gateway,
+      tools: lab.hub,
+      log: lab.log.logger,
+      privacy: {},
+    });
+    sims.anthropic.script.reply({ text: 'first' }).reply({ text: 'second' });
+    await triageOpus.run({ kind: 'question', text: 'Should we migrate the cluster to Talos?' });
+    expect(warnings).toEqual([]);
+    await triageOpus.run({ kind: 'question', text: 'Should we migrate the NAS too?' });
+    expect(warnings).toEqual(['claude-opus:2']);
+    sims.anthropic.script.reply({ text: 'third' });
+    await triageOpus.run({ kind: 'question', text: 'And migrate DNS?' });
+    expect(warnings).toHaveLength(1);
+  });
+
   it('skips an alias whose quota is spent without calling it', async () => {
     const quotas: QuotaConfig = {
       limits: { 'gemini-flash': { dailyLimit: 0 } },

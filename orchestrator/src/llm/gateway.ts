@@ -17,7 +17,13 @@ import {
   type ModelResponse,
   type ModelUsage,
 } from './provider.js';
-import { modelOrder, quotaState, recordLlmCall, type QuotaConfig } from './quota.js';
+import {
+  modelOrder,
+  quotaState,
+  recordLlmCall,
+  type QuotaConfig,
+  type QuotaState,
+} from './quota.js';
 
 /** Which provider and model id answer for an alias. */
 export interface ModelRoute {
@@ -31,6 +37,8 @@ export interface ModelGatewayOptions {
   /** The cost of one call (llm/pricing.ts costUsd, with the configured overrides). */
   price: (model: string, usage: ModelUsage) => CallCost;
   log: Logger;
+  /** Told once a day per alias when its use passes the quota's alert threshold (alert_at). */
+  onQuotaWarning?: (state: QuotaState) => void;
 }
 
 export interface GatewayReply {
@@ -40,6 +48,8 @@ export interface GatewayReply {
 
 export class ModelGateway {
   private readonly routes = new Map<ModelAlias, ModelRoute>();
+  /** `<alias> <day>` already warned about. */
+  private readonly warned = new Set<string>();
 
   constructor(
     private readonly db: Db,
@@ -70,6 +80,15 @@ export class ModelGateway {
     return [...new Set([...modelOrder(this.db, routed, quotas, failed, now), ...extra])].filter(
       (alias) => this.routes.has(alias),
     );
+  }
+
+  private warnNearQuota(alias: ModelAlias, now = new Date()): void {
+    const state = quotaState(this.db, alias, this.options.quotas, now);
+    const key = `${alias} ${now.toISOString().slice(0, 10)}`;
+    if (!state.warn || this.warned.has(key)) return;
+    this.warned.add(key);
+    this.options.log.warn('model quota nearly used', { ...state });
+    this.options.onQuotaWarning?.(state);
   }
 
   /** Sends one turn, anonymized; the answer's tool arguments and text come back restored. */
@@ -127,6 +146,7 @@ export class ModelGateway {
     }
     const empty = response.text.trim() === '' && response.toolCalls.length === 0;
     record(empty ? 'empty' : 'ok', response.usage);
+    this.warnNearQuota(alias);
     return {
       response: {
         ...response,
