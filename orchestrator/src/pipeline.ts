@@ -27,6 +27,7 @@ import {
 } from './execute/executor.js';
 import { proposeRollback } from './execute/rollback.js';
 import { incidentContext, type IncidentContext } from './incidents/context.js';
+import { ingestQuestion, pendingQuestions, type QuestionInput } from './ingest/questions.js';
 import type { ModelGateway } from './llm/gateway.js';
 import type { McpHub } from './mcp/hub.js';
 import { previewSolution, type PreviewTools } from './plan/preview.js';
@@ -179,6 +180,34 @@ export class Pipeline {
     return result;
   }
 
+  /**
+   * A question from chat: stored first (a re-delivered message is answered once), then answered.
+   * Returns why it was refused, or the triage's result.
+   */
+  async ask(input: QuestionInput): Promise<{ problems: string[] } | { results: TriageResult[] }> {
+    const stored = ingestQuestion(this.deps.db, input);
+    if (!stored.ok) return { problems: stored.problems };
+    return { results: await this.answerPending() };
+  }
+
+  /** Answers every stored question not yet picked up (also those left by a restart). */
+  async answerPending(): Promise<TriageResult[]> {
+    const { db } = this.deps;
+    const setStatus = db.prepare('UPDATE questions SET status = ?, updated_at = ? WHERE id = ?');
+    const results: TriageResult[] = [];
+    for (const question of pendingQuestions(db)) {
+      setStatus.run('answering', new Date().toISOString(), question.id);
+      const result = await this.handleQuestion(question.text);
+      setStatus.run(
+        result.outcome === 'answer' ? 'answered' : 'failed',
+        new Date().toISOString(),
+        question.id,
+      );
+      results.push(result);
+    }
+    return results;
+  }
+
   /** An approval from a channel: recorded by the gate, then executed and verified. */
   async approve(input: {
     proposalId: number;
@@ -261,6 +290,7 @@ export class Pipeline {
       if (result.status === 'failed') await this.offerRollback(result.approvalId);
     }
     await this.deps.gate.expireStale(now);
+    await this.answerPending();
   }
 }
 

@@ -268,6 +268,27 @@ describe('pipeline', () => {
     lab.alert('radarr', 'resolved');
   });
 
+  it('answers a chat question once, even when the channel delivers it twice', async () => {
+    const { pipeline, channel } = setup();
+    sim.script.reply({ text: 'radarr was OOMKilled 6 times today.' });
+    const question = {
+      from: OWNER,
+      channel: 'signal',
+      text: 'What happened to radarr?',
+      messageId: 'm-1',
+    };
+    expect(await pipeline.ask(question)).toMatchObject({ results: [{ outcome: 'answer' }] });
+    expect(await pipeline.ask(question)).toEqual({ results: [] });
+    expect(channel.kinds()).toEqual(['answer']);
+    expect(channel.last('answer')?.text).toBe('radarr was OOMKilled 6 times today.');
+    expect(lab.db.prepare('SELECT status FROM questions WHERE message_id = ?').get('m-1')).toEqual({
+      status: 'answered',
+    });
+    expect(await pipeline.ask({ from: OWNER, channel: 'signal', text: '   ' })).toMatchObject({
+      problems: [expect.any(String)],
+    });
+  });
+
   it('without a model: the incident is reported with a plain statement that nobody analysed it', async () => {
     const channel = new RecordingChannel('signal');
     const { pipeline } = createPipeline({
