@@ -260,8 +260,9 @@ export class Triage {
       const alias = gateway.order(routed, tried)[0];
       if (!alias) break;
       tried.push(alias);
+      let final: Awaited<ReturnType<Triage['converse']>>;
       try {
-        const final = await this.converse(
+        final = await this.converse(
           alias,
           anonymizer,
           system,
@@ -270,24 +271,6 @@ export class Triage {
           triageId,
           redactions,
           byName,
-        );
-        if (final.kind === 'answer')
-          return finish(
-            { outcome: 'answer', triageId, alias, answer: final.text },
-            { alias, answer: final.text },
-          );
-        const { proposal } = final;
-        if (subject.kind !== 'incident') throw new Error('a proposal answers an incident');
-        const proposalId = await this.record(subject.incident, proposal);
-        log.info('triage proposed solutions', {
-          triageId,
-          alias,
-          proposalId,
-          solutions: proposal.solutions.length,
-        });
-        return finish(
-          { outcome: 'proposal', triageId, alias, proposalId, summary: proposal.summary },
-          { alias, proposalId, answer: proposal.summary },
         );
       } catch (error) {
         if (error instanceof NeverSendError) {
@@ -310,7 +293,25 @@ export class Triage {
                 };
         attempts.push(attempt);
         log.warn('triage attempt failed; restarting on the next model', { triageId, ...attempt });
+        continue;
       }
+      if (final.kind === 'answer' || subject.kind === 'question') {
+        const answer = final.kind === 'answer' ? final.text : final.proposal.summary;
+        return finish({ outcome: 'answer', triageId, alias, answer }, { alias, answer });
+      }
+      // Recording (dry runs included) happens outside the model attempt: a failure here is ours,
+      // not the model's, and must not send the triage to another model.
+      const proposalId = await this.record(subject.incident, final.proposal);
+      log.info('triage proposed solutions', {
+        triageId,
+        alias,
+        proposalId,
+        solutions: final.proposal.solutions.length,
+      });
+      return finish(
+        { outcome: 'proposal', triageId, alias, proposalId, summary: final.proposal.summary },
+        { alias, proposalId, answer: final.proposal.summary },
+      );
     }
     const message =
       attempts.length === 0
