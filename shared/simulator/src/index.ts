@@ -138,3 +138,22 @@ export {
   type ScriptedToolCall,
   type ScriptedTurn,
 } from './upstreams/llm.js';
+export {
+  DEFAULT_SIGNAL_NUMBER,
+  DEFAULT_SIGNAL_VERSION,
+  SIGNAL_SPEC,
+  createSignalState,
+  signalEnvelope,
+  startSignalSim,
+  type SentSignalMessage,
+  type SignalDataMessage,
+  type SignalDelivery,
+  type SignalEnvelope,
+  type SignalMode,
+  type SignalQuote,
+  type SignalReaction,
+  type SignalReceived,
+  type SignalSim,
+  type SignalSimOptions,
+  type SignalState,
+} from './upstreams/signal.js';
