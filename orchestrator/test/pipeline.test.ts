@@ -9,7 +9,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ModelGateway } from '../src/llm/gateway.js';
 import { createProvider } from '../src/llm/providers/index.js';
 import { DEFAULT_QUOTAS } from '../src/llm/quota.js';
+import { recordApproval, recordProposal } from '../src/execute/executor.js';
 import { createPipeline, type RunbookCandidate } from '../src/pipeline.js';
+import { Verifier } from '../src/verify/verifier.js';
 import { RecordingChannel } from './support/channel.js';
 import { startTestHomelab, type TestHomelab } from './support/homelab.js';
 
@@ -266,6 +268,58 @@ describe('pipeline', () => {
     ).toMatchObject({ ok: false, reason: expect.stringContaining('expired') });
     expect(lab.memoryLimit('radarr')).toBe(limit);
     lab.alert('radarr', 'resolved');
+  });
+
+  it('verifies by a read-back through a read-only tool: passes on the expected value, fails after the window', async () => {
+    const verifier = new Verifier(lab.db, lab.hub.readOnlyCaller(), lab.log.logger);
+    const call = {
+      tool: 'infrastructure__describe_workload',
+      arguments: { namespace: 'media', name: 'sonarr' },
+    };
+    const approval = (title: string) => {
+      const proposalId = recordProposal(lab.db, {
+        summary: title,
+        solutions: [{ title, risk: 'read', calls: [call] }],
+      });
+      return recordApproval(lab.db, {
+        proposalId,
+        solution: 1,
+        callsSha256: 'unused',
+        approvedBy: OWNER,
+        channel: 'signal',
+        ttlMs: 60_000,
+      });
+    };
+    const ready = approval('sonarr ready');
+    const wrong = approval('sonarr wrong name');
+    verifier.start(ready, {
+      method: 'read_back',
+      call,
+      expect: { path: 'workload.name', equals: 'sonarr' },
+      withinMs: 60_000,
+    });
+    verifier.start(wrong, {
+      method: 'read_back',
+      call,
+      expect: { path: 'workload.name', matches: '^radarr$' },
+      withinMs: 60_000,
+    });
+    expect(await verifier.checkPending()).toEqual([
+      {
+        approvalId: ready,
+        method: 'read_back',
+        status: 'passed',
+        detail: 'workload.name is "sonarr"',
+      },
+    ]);
+    expect(await verifier.checkPending(new Date(Date.now() + 120_000))).toEqual([
+      {
+        approvalId: wrong,
+        method: 'read_back',
+        status: 'failed',
+        detail: 'workload.name is "sonarr"; expected to match /^radarr$/',
+      },
+    ]);
   });
 
   it('answers a chat question once, even when the channel delivers it twice', async () => {

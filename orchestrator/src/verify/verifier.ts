@@ -74,8 +74,6 @@ export function meets(observed: unknown, expect: Expectation): { ok: boolean; de
 }
 
 export class Verifier {
-  private readonly plans = new Map<number, VerifyPlan>();
-
   constructor(
     private readonly db: Db,
     /** Read-only calls only (McpHub.readOnlyCaller). */
@@ -99,12 +97,10 @@ export class Verifier {
         new Date(now.getTime() + withinMs).toISOString(),
         plan.method === 'none' ? now.toISOString() : null,
       );
-    this.plans.set(approvalId, plan);
   }
 
+  /** A pending row's plan, as `start` stored it in `detail`. */
   private planOf(row: VerificationRow): VerifyPlan | undefined {
-    const known = this.plans.get(row.approval_id);
-    if (known) return known;
     try {
       return JSON.parse(row.detail) as VerifyPlan;
     } catch {
@@ -125,7 +121,6 @@ export class Verifier {
     this.db
       .prepare('UPDATE verifications SET status = ?, detail = ?, finished_at = ? WHERE id = ?')
       .run(status, detail, now.toISOString(), row.id);
-    this.plans.delete(row.approval_id);
     const fields = { approvalId: row.approval_id, detail };
     if (status === 'passed') this.log.info('verification passed', fields);
     else this.log.warn('verification failed', fields);
