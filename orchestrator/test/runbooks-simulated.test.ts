@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ToolCall } from '../src/execute/executor.js';
 import type { IncidentContext } from '../src/incidents/context.js';
 import { loadRunbooks, matchRunbooks, type RenderedSolution } from '../src/runbooks/index.js';
+import { incident } from './support/incident.js';
 
 const KUBE_TOKEN = 'kube-runbook-token-41d2';
 const ARGO_TOKEN = 'argo-runbook-token-9b0e';
@@ -140,28 +141,6 @@ function at(value: unknown, path: string): unknown {
           : undefined,
       value,
     );
-}
-
-function incident(labels: Record<string, string>, annotations: Record<string, string> = {}) {
-  return {
-    id: 1,
-    source: 'alertmanager',
-    title: labels.alertname ?? 'alert',
-    severity: labels.severity ?? null,
-    status: 'open',
-    openedAt: '2026-11-26T08:00:00Z',
-    labels,
-    alerts: [
-      {
-        fingerprint: 'f1',
-        alertname: labels.alertname ?? 'alert',
-        status: 'firing',
-        labels,
-        annotations,
-        startsAt: '2026-11-26T08:00:00Z',
-      },
-    ],
-  } satisfies IncidentContext;
 }
 
 /** The name of a running pod of a deployment in the simulated cluster. */

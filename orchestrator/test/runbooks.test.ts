@@ -18,6 +18,7 @@ import {
   runbookJsonSchema,
   type RenderedSolution,
 } from '../src/runbooks/index.js';
+import { incident } from './support/incident.js';
 
 const RUNBOOKS = fileURLToPath(new URL('../../runbooks', import.meta.url));
 const SCHEMA_FILE = `${RUNBOOKS}/schema.json`;
@@ -43,27 +44,6 @@ for (const [server, file] of Object.entries(SNAPSHOTS)) {
 }
 
 /** One incident per runbook that its trigger is written for: the labels the test supplies. */
-function incident(labels: Record<string, string>, annotations: Record<string, string> = {}) {
-  return {
-    id: 1,
-    source: 'alertmanager',
-    title: labels.alertname ?? 'alert',
-    severity: labels.severity ?? null,
-    status: 'open',
-    openedAt: '2026-11-26T08:00:00Z',
-    labels,
-    alerts: [
-      {
-        fingerprint: 'f1',
-        alertname: labels.alertname ?? 'alert',
-        status: 'firing',
-        labels,
-        annotations,
-        startsAt: '2026-11-26T08:00:00Z',
-      },
-    ],
-  } satisfies IncidentContext;
-}
 
 const radarrDemo = demoAlerts.find((a) => a.labels.alertname === 'KubePodMemoryHigh');
 const samples: Record<string, IncidentContext> = {
