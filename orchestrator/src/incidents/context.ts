@@ -2,15 +2,10 @@
 // store in one shape whatever its source (Alertmanager, Coroot). Why its own module: plan/ and
 // approve/ need this view without depending on how ingest/ stored the alerts.
 import type { Db } from '../store/database.js';
+import type { NotificationAlert } from './incidents.js';
 
-export interface IncidentAlertView {
-  fingerprint: string;
-  alertname: string;
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-}
+/** One alert of an incident, as incident_alerts stores it whatever the source. */
+export type IncidentAlertView = Omit<NotificationAlert, 'endsAt'>;
 
 export interface IncidentContext {
   id: number;

@@ -110,7 +110,8 @@ function issue(location: string, message: string): ContractIssue {
   return { location, instancePath: '', schemaPath: '', message };
 }
 
-function zodIssues(schema: ZodType, value: unknown, location: string): ContractIssue[] {
+/** A zod schema's complaints about a value, as contract issues (for own-schema checks). */
+export function zodIssues(schema: ZodType, value: unknown, location: string): ContractIssue[] {
   const result = schema.safeParse(value);
   if (result.success) return [];
   return result.error.issues.slice(0, 20).map((found) => ({

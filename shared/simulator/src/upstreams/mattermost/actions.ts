@@ -7,9 +7,9 @@
 
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import type { ZodType } from 'zod';
 import type { ContractIssue } from '../../contract.js';
 import type { SimResponse } from '../../types.js';
+import { zodIssues } from '../../upstream.js';
 import { appError } from './errors.js';
 import { newId, postActions, type MattermostState, type MmPost } from './model.js';
 import { actionCallbackPayloadSchema, actionCallbackResponseSchema } from './schemas.js';
@@ -78,17 +78,6 @@ async function addressForbidden(url: URL, allowedSetting: string): Promise<boole
     (address) =>
       RESERVED.check(address, family(address)) && !allowed.check(address, family(address)),
   );
-}
-
-function zodIssues(schema: ZodType, value: unknown, location: string): ContractIssue[] {
-  const result = schema.safeParse(value);
-  if (result.success) return [];
-  return result.error.issues.slice(0, 20).map((found) => ({
-    location,
-    instancePath: found.path.length === 0 ? '' : '/' + found.path.map(String).join('/'),
-    schemaPath: `zod ${found.code}`,
-    message: found.message,
-  }));
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
