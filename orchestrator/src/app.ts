@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '@homelab/kit';
-import type { ApprovalChannel } from './approve/gate.js';
+import type { ApprovalChannel } from './approve/channel.js';
 import { MCP_SERVERS, modelVariable, serverVariable, type OrchestratorConfig } from './config.js';
 import { Executor } from './execute/executor.js';
 import { startOrchestratorHttp, type RunningOrchestratorHttp } from './http/server.js';
@@ -39,7 +39,7 @@ export function logChannel(log: Logger): ApprovalChannel {
         incidentId: message.incidentId,
         text: message.text,
       });
-      return Promise.resolve();
+      return Promise.resolve(undefined);
     },
   };
 }

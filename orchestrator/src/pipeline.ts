@@ -12,12 +12,8 @@ import {
   proposalView,
   solutionsFoundText,
 } from './approve/messages.js';
-import {
-  ApprovalGate,
-  type ApprovalChannel,
-  type ApprovalGateOptions,
-  type Decision,
-} from './approve/gate.js';
+import type { ApprovalChannel } from './approve/channel.js';
+import { ApprovalGate, type ApprovalGateOptions, type Decision } from './approve/gate.js';
 import {
   ApprovalRefused,
   Executor,

@@ -5,21 +5,9 @@
 // here; the Executor then refuses anything this gate did not record.
 import type { Logger } from '@homelab/kit';
 import { recordApproval } from '../execute/executor.js';
+import type { ApprovalChannel, OutgoingMessage } from './channel.js';
 import type { Db } from '../store/database.js';
 import { proposalView, solutionsFoundText } from './messages.js';
-
-export interface OutgoingMessage {
-  kind: 'issue_detected' | 'solutions' | 'complete' | 'notice' | 'answer';
-  text: string;
-  proposalId?: number;
-  incidentId?: number;
-}
-
-/** A way to reach the owner (Signal, Mattermost, the console). */
-export interface ApprovalChannel {
-  readonly name: string;
-  send(message: OutgoingMessage): Promise<void>;
-}
 
 export interface ApprovalGateOptions {
   /** Sender ids allowed to decide, per channel name. */

@@ -32,6 +32,15 @@ export interface OrchestratorHttpOptions {
    * it runs after the response so Alertmanager never waits on a model, and its failure is logged.
    */
   onIncident?: (outcome: IngestOutcome) => Promise<void>;
+  /** Further routes by path prefix (the console, the Mattermost button callback); first match wins. */
+  routes?: readonly HttpRoute[];
+}
+
+/** A part of the orchestrator that serves its own paths (it reads and answers the request itself). */
+export interface HttpRoute {
+  /** `/console` serves `/console` and everything under `/console/`. */
+  prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
 export interface RunningOrchestratorHttp {
@@ -39,7 +48,7 @@ export interface RunningOrchestratorHttp {
   close(): Promise<void>;
 }
 
-class TooLarge extends Error {}
+export class TooLarge extends Error {}
 
 const WEBHOOKS = ['/webhook/alertmanager', '/webhook/coroot', '/webhook/github'] as const;
 
@@ -48,7 +57,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function send(
+export function send(
   res: ServerResponse,
   status: number,
   body: unknown,
@@ -63,7 +72,7 @@ function send(
   res.end(text);
 }
 
-async function readBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -232,6 +241,10 @@ export async function startOrchestratorHttp(
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = async () => {
       if (path === '/healthz' && req.method === 'GET') return send(res, 200, { status: 'alive' });
+      const extra = options.routes?.find(
+        (r) => path === r.prefix || path.startsWith(`${r.prefix}/`),
+      );
+      if (extra) return extra.handle(req, res);
       const webhook = WEBHOOKS.find((w) => w === path);
       if (webhook === undefined) return send(res, 404, { error: `no route ${path}` });
       if (req.method !== 'POST') return send(res, 405, { error: 'use POST' }, { allow: 'POST' });

@@ -216,4 +216,64 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX questions_pending ON questions (status) WHERE status = 'pending';
     `,
   },
+  {
+    version: 6,
+    name: 'approvals over chat: deadlines, reminders, who decided, channel messages, audit log',
+    sql: `
+      -- When a proposal stops waiting (its runbook's approval_ttl, else ORCH_PROPOSAL_TTL); NULL on
+      -- older rows, which fall back to created_at + ORCH_PROPOSAL_TTL.
+      ALTER TABLE proposals ADD COLUMN expires_at TEXT;
+      -- "snooze 2h": asked again then; the reminder clock restarts from it.
+      ALTER TABLE proposals ADD COLUMN snoozed_until TEXT;
+      ALTER TABLE proposals ADD COLUMN reminded_at TEXT;
+      ALTER TABLE proposals ADD COLUMN escalated_at TEXT;
+      ALTER TABLE proposals ADD COLUMN decided_by TEXT;
+      ALTER TABLE proposals ADD COLUMN decided_via TEXT;
+      ALTER TABLE proposals ADD COLUMN decided_at TEXT;
+      -- What each channel sent (a Signal timestamp, a Mattermost post id), so a quote, a reaction or
+      -- a thread reply is tied to the proposal it answers, and a decision can update the post.
+      CREATE TABLE channel_messages (
+        channel TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        proposal_id INTEGER REFERENCES proposals (id),
+        incident_id INTEGER REFERENCES incidents (id),
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (channel, external_id)
+      );
+      CREATE INDEX channel_messages_by_proposal ON channel_messages (proposal_id) WHERE proposal_id IS NOT NULL;
+      -- Replies already handled, so a message delivered twice acts once.
+      CREATE TABLE inbound_messages (
+        channel TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (channel, message_id)
+      );
+      -- Every command from a person and what came of it, refusals included.
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        proposal_id INTEGER,
+        incident_id INTEGER,
+        outcome TEXT NOT NULL CHECK (outcome IN ('done', 'refused', 'ignored', 'help')),
+        detail TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX audit_log_by_time ON audit_log (at);
+      -- Verbose mode's "Is this a problem?": asked, answered yes, answered "no, expected" (a false
+      -- positive), or snoozed until confirmation_due.
+      ALTER TABLE incidents ADD COLUMN confirmation TEXT CHECK (confirmation IN ('asked', 'confirmed', 'expected', 'snoozed'));
+      ALTER TABLE incidents ADD COLUMN confirmation_due TEXT;
+      -- "next time: auto|ask|investigate" for a runbook, overriding its file's automation_level.
+      CREATE TABLE runbook_autonomy (
+        runbook_id TEXT PRIMARY KEY,
+        level TEXT NOT NULL CHECK (level IN ('auto', 'ask_human', 'investigate')),
+        set_by TEXT NOT NULL,
+        set_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,15 +1,19 @@
 // The approval channel's test double: it records what the owner would have been sent. Channels
 // are our own seam (Signal, Mattermost and the console implement the same interface).
-import type { ApprovalChannel, OutgoingMessage } from '../../src/approve/gate.js';
+import type {
+  ApprovalChannel,
+  OutgoingMessage,
+  SentMessage,
+} from '../../src/approve/channel.js';
 
 export class RecordingChannel implements ApprovalChannel {
   readonly messages: OutgoingMessage[] = [];
 
   constructor(readonly name = 'test') {}
 
-  send(message: OutgoingMessage): Promise<void> {
+  send(message: OutgoingMessage): Promise<SentMessage> {
     this.messages.push(message);
-    return Promise.resolve();
+    return Promise.resolve({ externalId: `${this.name}-${this.messages.length}` });
   }
 
   kinds(): string[] {
