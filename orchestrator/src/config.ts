@@ -3,7 +3,9 @@
 import { envList, envPort, secret } from '@homelab/kit';
 import { z } from 'zod';
 import { MODEL_ALIASES, type ModelAlias } from './plan/route.js';
-import { parseDuration } from './runbooks/duration.js';
+import { envDuration } from './env.js';
+
+export { envDuration };
 
 /** The five servers the orchestrator knows by name (DESIGN.md §1). */
 export const MCP_SERVERS = ['home-assistant', 'arr', 'infrastructure', 'plex', 'network'] as const;
@@ -49,23 +51,6 @@ function modelOverrideVariables() {
 export function modelVariable(alias: ModelAlias): string {
   return `ORCH_MODEL_${alias.toUpperCase().replaceAll('-', '_')}`;
 }
-
-/** A duration as the runbooks and chat write it (90s, 30m, 1h, 1h30m, 2d) → milliseconds. */
-export const envDuration = (description: string, fallback: string) =>
-  z
-    .string()
-    .trim()
-    .default(fallback)
-    .transform((value, ctx) => {
-      const ms = parseDuration(value);
-      if (ms !== undefined && ms >= 1000 && ms <= 30 * 86_400_000) return ms;
-      ctx.addIssue({
-        code: 'custom',
-        message: 'expected a duration from 1s to 30d, such as 90s, 30m, 1h or 1h30m',
-      });
-      return z.NEVER;
-    })
-    .describe(description);
 
 export const configShape = {
   ORCH_DB_PATH: z
