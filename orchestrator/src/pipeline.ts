@@ -6,11 +6,12 @@
 // that model triage is off.
 import type { Logger } from '@homelab/kit';
 import { z } from 'zod';
+import { effectiveAutonomy } from './approve/autonomy.js';
 import {
   completeText,
+  IS_THIS_A_PROBLEM_ACTIONS,
+  isThisAProblemText,
   issueDetectedText,
-  proposalView,
-  solutionsFoundText,
 } from './approve/messages.js';
 import type { ApprovalChannel } from './approve/channel.js';
 import { ApprovalGate, type ApprovalGateOptions, type Decision } from './approve/gate.js';
@@ -55,11 +56,17 @@ export interface PipelineDeps {
   tools: PreviewTools;
   /** How long an alert may take to resolve after a change before the fix counts as failed. */
   alertResolvedWithinMs: number;
+  /**
+   * Verbose mode (the seed's first months): before any model research the owner is asked "Is
+   * this a problem?"; otherwise the model researches at once and solutions come straight away.
+   */
+  askFirst?: boolean;
 }
 
 export type IncidentHandling =
   | { handledBy: 'runbook'; runbookId: string; proposalId: number; autoExecuted: boolean }
   | { handledBy: 'triage'; result: TriageResult }
+  | { handledBy: 'question'; incidentId: number }
   | { handledBy: 'none'; reason: string };
 
 const runbookVerifySchema = z.union([
@@ -115,8 +122,12 @@ export class Pipeline {
     if (incident.status !== 'open')
       return { handledBy: 'none', reason: `incident ${incidentId} is already resolved` };
 
-    const runbook = this.deps.matchRunbook(incident);
-    if (runbook && runbook.solutions.length > 0) {
+    const matched = this.deps.matchRunbook(incident);
+    const autonomy = matched
+      ? effectiveAutonomy(db, matched.runbookId, matched.automationLevel)
+      : undefined;
+    const runbook = autonomy === 'investigate' ? undefined : matched;
+    if (runbook && autonomy && runbook.solutions.length > 0) {
       const proposalId = recordProposal(db, {
         incidentId,
         summary: `Known problem: ${runbook.title} (runbook ${runbook.runbookId})`,
@@ -124,13 +135,16 @@ export class Pipeline {
         origin: 'runbook',
         runbookId: runbook.runbookId,
       });
-      if (runbook.automationLevel === 'auto') {
+      if (autonomy === 'auto') {
         const approvalId = recordRunbookGrant(db, {
           proposalId,
           solution: 1,
           runbookId: runbook.runbookId,
-          automationLevel: runbook.automationLevel,
+          automationLevel: autonomy,
         });
+        db.prepare(
+          "UPDATE proposals SET decided_by = ?, decided_via = 'runbook', decided_at = ? WHERE id = ?",
+        ).run(`runbook:${runbook.runbookId}`, new Date().toISOString(), proposalId);
         log.info('promoted runbook executes without asking', {
           incidentId,
           runbookId: runbook.runbookId,
@@ -149,7 +163,7 @@ export class Pipeline {
         incidentId,
         text: issueDetectedText(incident),
       });
-      await gate.present(proposalId);
+      await gate.present(proposalId, runbook.approvalTtlMs);
       return {
         handledBy: 'runbook',
         runbookId: runbook.runbookId,
@@ -158,12 +172,62 @@ export class Pipeline {
       };
     }
 
+    const confirmation = this.confirmation(incidentId);
+    if (this.deps.askFirst && confirmation === null) {
+      await this.askIfProblem(incidentId, incident.title);
+      return { handledBy: 'question', incidentId };
+    }
     await gate.broadcast({ kind: 'issue_detected', incidentId, text: issueDetectedText(incident) });
-    const result = await this.deps.triage.run({ kind: 'incident', incident });
-    if (result.outcome === 'proposal') await gate.present(result.proposalId);
-    else if (result.outcome !== 'answer')
-      await gate.broadcast({ kind: 'notice', incidentId, text: result.message });
-    return { handledBy: 'triage', result };
+    return { handledBy: 'triage', result: await this.research(incidentId) };
+  }
+
+  private confirmation(incidentId: number): string | null {
+    const row = this.deps.db
+      .prepare('SELECT confirmation FROM incidents WHERE id = ?')
+      .get(incidentId) as { confirmation: string | null } | undefined;
+    return row?.confirmation ?? null;
+  }
+
+  /** Verbose mode's first message: "Is this a problem? [Yes] [No, expected] [Snooze 1h]". */
+  private async askIfProblem(incidentId: number, title: string): Promise<void> {
+    this.deps.db
+      .prepare("UPDATE incidents SET confirmation = 'asked', confirmation_due = NULL WHERE id = ?")
+      .run(incidentId);
+    await this.deps.gate.broadcast({
+      kind: 'question',
+      incidentId,
+      text: isThisAProblemText({ id: incidentId, title }),
+      actions: IS_THIS_A_PROBLEM_ACTIONS,
+    });
+  }
+
+  /**
+   * Model research of an open incident (after "yes", or at once outside verbose mode), with the
+   * owner's own instruction when they replied `custom:`; the result is a proposal or a notice.
+   */
+  async research(incidentId: number, instruction?: string): Promise<TriageResult> {
+    const incident = incidentContext(this.deps.db, incidentId);
+    if (!incident) throw new Error(`incident ${incidentId} does not exist`);
+    const result = await this.deps.triage.run({ kind: 'incident', incident, instruction });
+    await this.announceTriage(result, incidentId);
+    return result;
+  }
+
+  /** `custom: <instruction>` with no incident: a plan of its own, needing its own approval. */
+  async plan(instruction: string): Promise<TriageResult> {
+    const result = await this.deps.triage.run({ kind: 'instruction', text: instruction });
+    await this.announceTriage(result);
+    return result;
+  }
+
+  private async announceTriage(result: TriageResult, incidentId?: number): Promise<void> {
+    if (result.outcome === 'proposal') await this.deps.gate.present(result.proposalId);
+    else
+      await this.deps.gate.broadcast({
+        kind: result.outcome === 'answer' ? 'answer' : 'notice',
+        incidentId,
+        text: result.outcome === 'answer' ? result.answer : result.message,
+      });
   }
 
   /** A free-text question (chat or schedule): a model's answer, or why there is none. */
@@ -267,16 +331,20 @@ export class Pipeline {
 
   private async offerRollback(approvalId: number): Promise<void> {
     const rollback = proposeRollback(this.deps.db, approvalId);
-    const view = proposalView(this.deps.db, rollback.proposalId);
-    if (!view) return;
-    await this.deps.gate.broadcast({
-      kind: 'solutions',
-      proposalId: rollback.proposalId,
-      text: solutionsFoundText(view),
-    });
+    await this.deps.gate.present(rollback.proposalId);
   }
 
-  /** Periodic work: verifications that finished, proposals that expired. */
+  /** Verbose-mode questions snoozed until now are asked again (if their incident is still open). */
+  private async askSnoozedAgain(now: Date): Promise<void> {
+    const due = this.deps.db
+      .prepare(
+        "SELECT id, title FROM incidents WHERE status = 'open' AND confirmation = 'snoozed' AND confirmation_due <= ?",
+      )
+      .all(now.toISOString()) as Array<{ id: number; title: string }>;
+    for (const incident of due) await this.askIfProblem(incident.id, incident.title);
+  }
+
+  /** Periodic work: verifications that finished, reminders, expiries, snoozed questions. */
   async tick(now = new Date()): Promise<void> {
     for (const result of await this.deps.verifier.checkPending(now)) {
       await this.deps.gate.broadcast({
@@ -285,7 +353,8 @@ export class Pipeline {
       });
       if (result.status === 'failed') await this.offerRollback(result.approvalId);
     }
-    await this.deps.gate.expireStale(now);
+    await this.deps.gate.remindAndExpire(now);
+    await this.askSnoozedAgain(now);
     await this.answerPending();
   }
 }
@@ -301,6 +370,9 @@ export interface PipelineParts {
   matchRunbook?: (incident: IncidentContext) => RunbookCandidate | undefined;
   limits?: Partial<TriageLimits>;
   alertResolvedWithinMs?: number;
+  askFirst?: boolean;
+  /** Channels reached only when nobody answered the others. */
+  escalation?: readonly ApprovalChannel[];
 }
 
 /** Joins the stages over one hub and one store (used by main and by the end-to-end tests). */
@@ -311,7 +383,7 @@ export function createPipeline(parts: PipelineParts): {
 } {
   const { db, log, hub } = parts;
   const readOnly = hub.readOnlyCaller();
-  const gate = new ApprovalGate(db, parts.channels, parts.gate, log);
+  const gate = new ApprovalGate(db, parts.channels, parts.gate, log, parts.escalation);
   const executor = new Executor(db, hub, log, { call: (call) => hub.dryRun(call) });
   const pipeline = new Pipeline({
     db,
@@ -330,6 +402,7 @@ export function createPipeline(parts: PipelineParts): {
     matchRunbook: parts.matchRunbook ?? (() => undefined),
     tools: hub,
     alertResolvedWithinMs: parts.alertResolvedWithinMs ?? 15 * 60_000,
+    askFirst: parts.askFirst,
   });
   return { pipeline, gate, executor };
 }

@@ -256,7 +256,7 @@ describe('pipeline', () => {
     const limit = lab.memoryLimit('radarr');
     await pipeline.tick(new Date(Date.now() + 2 * HOUR));
     expect(channel.last('notice')?.text).toBe(
-      `Proposal ${handled.result.proposalId} expired without an answer; nothing was done.`,
+      `p${handled.result.proposalId} expired without an answer; nothing was done.`,
     );
     expect(
       await pipeline.approve({

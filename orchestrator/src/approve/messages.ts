@@ -3,6 +3,12 @@
 // every channel shows the same thing. Plain text: Signal has no markup, Mattermost renders it as is.
 import type { DryRunResult, ToolCall } from '../execute/executor.js';
 import type { Db } from '../store/database.js';
+import type { MessageAction } from './channel.js';
+
+/** The id people type and see: `p17` (the grammar reads it back as a proposal reference). */
+export function shortId(proposalId: number): string {
+  return `p${proposalId}`;
+}
 
 export interface ProposalView {
   id: number;
@@ -20,6 +26,7 @@ export interface ProposalView {
     calls: ToolCall[];
     callsSha256: string;
     dryRun: DryRunResult[];
+    rollback: ToolCall[] | null;
   }>;
 }
 
@@ -32,6 +39,7 @@ interface SolutionRow {
   calls: string;
   calls_sha256: string;
   dry_run: string;
+  rollback_calls: string | null;
 }
 
 export function proposalView(db: Db, proposalId: number): ProposalView | undefined {
@@ -69,6 +77,7 @@ export function proposalView(db: Db, proposalId: number): ProposalView | undefin
       calls: JSON.parse(s.calls) as ToolCall[],
       callsSha256: s.calls_sha256,
       dryRun: JSON.parse(s.dry_run) as DryRunResult[],
+      rollback: s.rollback_calls === null ? null : (JSON.parse(s.rollback_calls) as ToolCall[]),
     })),
   };
 }
@@ -101,7 +110,7 @@ export function issueDetectedText(incident: { id: number; title: string }): stri
 
 export function solutionsFoundText(view: ProposalView): string {
   const lines = [
-    `Solutions Found (proposal ${view.id}${view.incidentId ? `, incident #${view.incidentId}` : ''})`,
+    `Solutions Found (${shortId(view.id)}${view.incidentId ? `, incident #${view.incidentId}` : ''})`,
     '',
     view.summary,
   ];
@@ -118,9 +127,64 @@ export function solutionsFoundText(view: ProposalView): string {
   lines.push(
     '',
     view.solutions.length > 0
-      ? `Reply: ${numbers}, ignore, or custom: <instruction>`
+      ? `Reply: ${numbers}, ignore, snooze 1h, details, or custom: <instruction> (quote this message or add ${shortId(view.id)})`
       : 'Nothing to approve.',
   );
+  return lines.join('\n');
+}
+
+/** The buttons under a proposal, for channels that show buttons. */
+export function solutionActions(view: ProposalView): MessageAction[] {
+  return [
+    ...view.solutions.map((s) => ({
+      label: `${s.number}. ${s.title}`.slice(0, 60),
+      command: String(s.number),
+    })),
+    { label: 'Ignore', command: 'ignore' },
+    { label: 'Snooze 1h', command: 'snooze 1h' },
+    { label: 'Details', command: 'details' },
+  ];
+}
+
+/** Verbose mode's first message: the seed's "Is this a problem?" before any model research. */
+export function isThisAProblemText(incident: { id: number; title: string }): string {
+  return [
+    issueDetectedText(incident),
+    '',
+    'Is this a problem?',
+    'Reply: yes, no, expected, or snooze 1h',
+  ].join('\n');
+}
+
+export const IS_THIS_A_PROBLEM_ACTIONS: MessageAction[] = [
+  { label: 'Yes', command: 'yes' },
+  { label: 'No, expected', command: 'no, expected' },
+  { label: 'Snooze 1h', command: 'snooze 1h' },
+];
+
+/** The reply to `details`: every call with its arguments, the rollback, the whole dry run. */
+export function detailsText(view: ProposalView): string {
+  const lines = [
+    `${shortId(view.id)} (${view.status}, from ${view.origin}${view.incidentId ? `, incident #${view.incidentId}` : ''}), created ${view.createdAt}`,
+    view.summary,
+  ];
+  for (const s of view.solutions) {
+    lines.push('', `${s.number}. ${s.title}`, `   Impact: ${s.impact || 'not stated'}`);
+    lines.push(
+      `   Risk: ${RISK_WORD[s.risk]}${s.reversible ? ', reversible' : ', not reversible'}`,
+    );
+    for (const call of s.calls)
+      lines.push(`   Call: ${call.tool} ${JSON.stringify(call.arguments)}`);
+    if (s.rollback?.length)
+      for (const call of s.rollback)
+        lines.push(`   Rollback: ${call.tool} ${JSON.stringify(call.arguments)}`);
+    else lines.push('   Rollback: none recorded');
+    for (const preview of s.dryRun)
+      lines.push(
+        `   Dry run of ${preview.tool}${preview.isError ? ' (failed)' : ''}: ${(preview.summary ?? preview.text).slice(0, 800)}`,
+      );
+    lines.push(`   Calls hash: ${s.callsSha256.slice(0, 12)}`);
+  }
   return lines.join('\n');
 }
 

@@ -59,8 +59,14 @@ export interface TriageDeps {
   limits?: Partial<TriageLimits>;
 }
 
+/**
+ * What a triage is about: an incident (with the owner's own instruction when they replied
+ * `custom: ...`), a question to answer, or an instruction without an incident to plan for.
+ */
 export type TriageSubject =
-  { kind: 'incident'; incident: IncidentContext } | { kind: 'question'; text: string };
+  | { kind: 'incident'; incident: IncidentContext; instruction?: string }
+  | { kind: 'question'; text: string }
+  | { kind: 'instruction'; text: string };
 
 export interface TriageAttempt {
   alias: ModelAlias;
@@ -170,8 +176,18 @@ function systemPrompt(subject: TriageSubject, actions: HubTool[]): string {
 
 function subjectPrompt(subject: TriageSubject): string {
   if (subject.kind === 'question') return subject.text;
-  const { incident } = subject;
+  if (subject.kind === 'instruction')
+    return [
+      `The owner asks for this change: ${subject.text}`,
+      'Look at the current state with the tools, then propose the solutions that carry it out. If it is unsafe or impossible, answer with "solutions": [] and say why in the summary.',
+    ].join('\n');
+  const { incident, instruction } = subject;
   return [
+    ...(instruction
+      ? [
+          `The owner replied with their own instruction for this incident; plan that, if it is safe: ${instruction}`,
+        ]
+      : []),
     `Is this a problem, and how should it be fixed? Alert from ${incident.source}: ${incident.title}`,
     JSON.stringify({
       severity: incident.severity,
@@ -219,7 +235,11 @@ export class Triage {
         .prepare('INSERT INTO triages (incident_id, question, started_at) VALUES (?, ?, ?)')
         .run(
           subject.kind === 'incident' ? subject.incident.id : null,
-          subject.kind === 'question' ? subject.text : null,
+          subject.kind === 'question'
+            ? subject.text
+            : subject.kind === 'instruction'
+              ? `custom: ${subject.text}`
+              : null,
           now.toISOString(),
         ).lastInsertRowid,
     );
@@ -301,7 +321,10 @@ export class Triage {
       }
       // Recording (dry runs included) happens outside the model attempt: a failure here is ours,
       // not the model's, and must not send the triage to another model.
-      const proposalId = await this.record(subject.incident, final.proposal);
+      const proposalId = await this.record(
+        subject.kind === 'incident' ? subject.incident : undefined,
+        final.proposal,
+      );
       log.info('triage proposed solutions', {
         triageId,
         alias,
@@ -404,7 +427,10 @@ export class Triage {
   }
 
   /** Dry-runs every mutating call (plan/preview.ts) and records the proposal. */
-  private async record(incident: IncidentContext, proposal: ModelProposal): Promise<number> {
+  private async record(
+    incident: IncidentContext | undefined,
+    proposal: ModelProposal,
+  ): Promise<number> {
     const strip = (calls: ToolCall[]) =>
       calls.map(({ tool, arguments: args }) => {
         const { dryRun: _ignored, ...rest } = args;
@@ -427,7 +453,7 @@ export class Triage {
       );
     }
     return recordProposal(this.deps.db, {
-      incidentId: incident.id,
+      incidentId: incident?.id,
       summary: proposal.summary,
       solutions,
       origin: 'model',
