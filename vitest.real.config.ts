@@ -1,5 +1,6 @@
 // The real-upstream tier: tests under test/real/ that start real services (Alertmanager, Home
-// Assistant, kube-apiserver and etcd, MinIO) on 127.0.0.1. Slower; run by `make test-real`.
+// Assistant, kube-apiserver and etcd, MinIO, Chromium for the console) on 127.0.0.1. Slower;
+// run by `make test-real`.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

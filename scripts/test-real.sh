@@ -22,6 +22,7 @@ bash scripts/real-upstreams/kubernetes.sh ||
 bash scripts/real-upstreams/minio.sh ||
   missing+=("MinIO (bash scripts/real-upstreams/minio.sh failed; see above)")
 command -v openssl >/dev/null 2>&1 || missing+=("openssl, for the fake kubelet's certificate (apt-get install openssl)")
+[ -x /usr/bin/chromium ] || missing+=("Chromium, for the web console test (apt-get install chromium)")
 if [ ${#missing[@]} -gt 0 ]; then
   printf 'test-real: missing real upstreams:\n' >&2
   printf '  - %s\n' "${missing[@]}" >&2

@@ -1,12 +1,18 @@
 // Builds the running orchestrator from its configuration: the store, the MCP hub to the configured
 // servers, the models (or none: triage by model is then off, and the log says so), runbooks, the
-// approval gate, the pipeline, the webhooks and the periodic work (verifications, expiries,
-// maintenance windows ending, schedules). Why apart from main.ts: main stays a few lines, and
+// approval channels (Signal, Mattermost, the web console, and always the log) with the inbox every
+// reply goes through, the approval gate, the pipeline, the webhooks and the periodic work
+// (verifications, reminders, expiries, maintenance windows ending, schedules). Why apart from main.ts: main stays a few lines, and
 // this is the one place that knows how the stages are put together.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Logger } from '@homelab/kit';
+import { ConfigError, errorFields, type Logger } from '@homelab/kit';
 import type { ApprovalChannel } from './approve/channel.js';
+import { MattermostChannel, mattermostChannelFromConfig } from './approve/channels/mattermost.js';
+import { signalChannelFromConfig } from './approve/channels/signal.js';
+import { Inbox } from './approve/inbox.js';
+import { consoleEnabled } from './console/config.js';
+import { createConsole } from './console/console.js';
 import { MCP_SERVERS, modelVariable, serverVariable, type OrchestratorConfig } from './config.js';
 import { Executor } from './execute/executor.js';
 import { startOrchestratorHttp, type RunningOrchestratorHttp } from './http/server.js';
@@ -28,7 +34,7 @@ import { openDatabase, type Db } from './store/database.js';
 /** How often verifications, expiries and ended maintenance windows are looked at. */
 const TICK_MS = 30_000;
 
-/** Until the approval channels exist, the owner reads the agent's messages in its log. */
+/** Every message to the owner is also written to the log (the only channel when none is configured). */
 export function logChannel(log: Logger): ApprovalChannel {
   return {
     name: 'log',
@@ -104,9 +110,41 @@ export function modelRoutes(config: OrchestratorConfig): ModelRoute[] {
   return routes;
 }
 
+/**
+ * The configured chat channels, split into those that get every message and those named in
+ * ORCH_ESCALATION_CHANNELS (reached only for what nobody answered).
+ */
+export function approvalChannels(
+  config: OrchestratorConfig,
+  log: Logger,
+  onReconnect: (channel: string, gapMs: number) => Promise<void>,
+): { primary: ApprovalChannel[]; escalation: ApprovalChannel[] } {
+  const configured = [
+    signalChannelFromConfig(config, log, {
+      onReconnect: (gapMs) => onReconnect('signal', gapMs),
+    }),
+    mattermostChannelFromConfig(config, log, {
+      onReconnect: (gapMs) => onReconnect('mattermost', gapMs),
+    }),
+  ].filter((channel): channel is NonNullable<typeof channel> => channel !== undefined);
+  for (const name of config.ORCH_ESCALATION_CHANNELS)
+    if (!configured.some((c) => c.name === name))
+      throw new ConfigError(
+        `ORCH_ESCALATION_CHANNELS names ${name}, which is not a configured channel (configured: ${configured.map((c) => c.name).join(', ') || 'none'})`,
+        {
+          hint: 'Use signal or mattermost, and configure that channel (ORCH_SIGNAL_URL, ORCH_MATTERMOST_URL).',
+        },
+      );
+  return {
+    primary: configured.filter((c) => !config.ORCH_ESCALATION_CHANNELS.includes(c.name)),
+    escalation: configured.filter((c) => config.ORCH_ESCALATION_CHANNELS.includes(c.name)),
+  };
+}
+
 export interface RunningOrchestrator {
   db: Db;
   pipeline: Pipeline;
+  inbox: Inbox;
   http: RunningOrchestratorHttp;
   close(): Promise<void>;
 }
@@ -155,17 +193,32 @@ export async function startOrchestrator(
     log.info('model triage on', { aliases: routes.map((r) => `${r.alias}=${r.model}`) });
   else log.warn(MODEL_TRIAGE_OFF);
 
-  const channels = options.channels ?? [logChannel(log)];
+  /** Set once the inbox exists; a channel reconnecting before that has nothing to reconcile. */
+  const late: { inbox?: Inbox } = {};
+  const chat = options.channels
+    ? { primary: [...options.channels], escalation: [] }
+    : approvalChannels(config, log, (channel, gapMs) =>
+        late.inbox ? late.inbox.reconcile(channel, gapMs) : Promise.resolve(),
+      );
+  const channels = options.channels ? chat.primary : [logChannel(log), ...chat.primary];
   const { pipeline, gate } = createPipeline({
     db,
     log,
     hub,
     gateway,
     channels,
+    escalation: chat.escalation,
+    askFirst: config.ORCH_MODE === 'verbose',
     gate: {
-      approvers: options.approvers ?? {},
+      approvers: options.approvers ?? {
+        signal: config.ORCH_SIGNAL_APPROVERS,
+        mattermost: config.ORCH_MATTERMOST_APPROVERS,
+        console: consoleEnabled(config) ? [config.ORCH_CONSOLE_USER] : [],
+      },
       proposalTtlMs: config.ORCH_PROPOSAL_TTL,
       approvalTtlMs: 5 * 60_000,
+      remindAfterMs: config.ORCH_REMIND_AFTER,
+      escalateAfterMs: config.ORCH_ESCALATE_AFTER,
     },
     privacy: { secrets: options.secrets, neverSend: config.ORCH_NEVER_SEND },
     matchRunbook: (incident) => {
@@ -188,6 +241,37 @@ export async function startOrchestrator(
       text: `After a restart: step ${step.step} (${step.tool}) of approval ${step.approvalId} was interrupted while running. It is marked unknown and will not be run again; check its effect.`,
     });
 
+  const inbox = new Inbox({ db, log, gate, pipeline });
+  late.inbox = inbox;
+  const chatChannels = [...chat.primary, ...chat.escalation];
+  for (const channel of chatChannels)
+    await channel.start?.(inbox.handle).catch((error: unknown) =>
+      log.error(
+        'a channel could not start receiving replies; it keeps retrying or stays send-only',
+        {
+          channel: channel.name,
+          ...errorFields(error),
+        },
+      ),
+    );
+  const webConsole = createConsole({
+    db,
+    handler: inbox.handle,
+    runbooks: () =>
+      runbooks.runbooks.map((r) => ({
+        id: r.id,
+        title: r.title,
+        automationLevel: r.automation_level,
+        file: runbooks.files.get(r.id),
+      })),
+    config,
+    log,
+  });
+  const httpRoutes = [
+    webConsole.route,
+    ...chatChannels.flatMap((c) => (c instanceof MattermostChannel ? [c.route] : [])),
+  ];
+
   const flap = { threshold: config.ORCH_FLAP_THRESHOLD, windowMs: config.ORCH_FLAP_WINDOW };
   const http = await startOrchestratorHttp(
     db,
@@ -198,6 +282,7 @@ export async function startOrchestrator(
       maxBodyBytes: config.ORCH_WEBHOOK_MAX_BYTES,
       githubWebhookSecret: config.ORCH_GITHUB_WEBHOOK_SECRET,
       incidents: { maintenance, flap },
+      routes: httpRoutes,
       onIncident: async (outcome) => {
         if (outcome.notify && outcome.incidentId !== undefined)
           await pipeline.handleIncident(outcome.incidentId);
@@ -240,10 +325,13 @@ export async function startOrchestrator(
   return {
     db,
     pipeline,
+    inbox,
     http,
     close: async () => {
       clearInterval(timer);
       scheduler.stop();
+      for (const channel of chatChannels) await channel.close?.();
+      await inbox.idle();
       await http.close();
       await hub.close();
       db.close();

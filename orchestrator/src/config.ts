@@ -3,6 +3,9 @@
 import { envList, envPort, secret } from '@homelab/kit';
 import { z } from 'zod';
 import { MODEL_ALIASES, type ModelAlias } from './plan/route.js';
+import { mattermostConfigShape } from './approve/channels/mattermost.js';
+import { signalConfigShape } from './approve/channels/signal.js';
+import { consoleConfigShape } from './console/config.js';
 import { envDuration } from './env.js';
 
 export { envDuration };
@@ -143,11 +146,31 @@ export const configShape = {
     .max(50_000)
     .default(2_000)
     .describe('Tool output beyond this many tokens is cut before a model sees it'),
-  ORCH_PROPOSAL_TTL: envDuration('How long a proposal waits for an answer before it expires', '4h'),
+  ORCH_PROPOSAL_TTL: envDuration(
+    "How long a proposal waits for an answer before it expires (a runbook's approval_ttl overrides it)",
+    '4h',
+  ),
+  ORCH_MODE: z
+    .enum(['verbose', 'direct'])
+    .default('verbose')
+    .describe(
+      'verbose: ask "Is this a problem?" before any model research (the seed\'s first months); direct: research at once and send solutions',
+    ),
+  ORCH_REMIND_AFTER: envDuration('An unanswered proposal gets one reminder after this long', '30m'),
+  ORCH_ESCALATE_AFTER: envDuration(
+    'This long after the reminder, an unanswered proposal goes to ORCH_ESCALATION_CHANNELS',
+    '30m',
+  ),
+  ORCH_ESCALATION_CHANNELS: envList(
+    'Channels (signal, mattermost) used only to escalate what nobody answered elsewhere (comma-separated)',
+  ),
   ORCH_VERIFY_WINDOW: envDuration(
     'How long an alert may take to resolve after a fix before the fix counts as failed',
     '15m',
   ),
+  ...signalConfigShape,
+  ...mattermostConfigShape,
+  ...consoleConfigShape,
   ORCH_LOG_LEVEL: z
     .enum(['debug', 'info', 'warn', 'error'])
     .default('info')

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Starts the orchestrator (`node orchestrator/dist/main.js`), or with `backup FILE` writes a
-// consistent copy of its database. A bad configuration (variables or the YAML files they name)
-// exits 2 with one message naming every problem.
+// consistent copy of its database, or with `hash-password` turns a password read from stdin into
+// the value of ORCH_CONSOLE_PASSWORD_HASH. A bad configuration (variables or the YAML files they
+// name) exits 2 with one message naming every problem.
 import {
   ConfigError,
   ConfigLoadError,
@@ -12,7 +13,22 @@ import {
 } from '@homelab/kit';
 import { startOrchestrator } from './app.js';
 import { configShape } from './config.js';
+import { hashPassword } from './console/auth.js';
 import { backupDatabase, openDatabase } from './store/database.js';
+
+if (process.argv[2] === 'hash-password') {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (password.length < 8) {
+    console.error('usage: printf %s "<password of at least 8 characters>" | main.js hash-password');
+    process.exit(2);
+  }
+  process.stdout.write(`${await hashPassword(password)}\n`);
+  process.exit(0);
+}
 
 let config;
 let secrets: string[];
@@ -44,7 +60,7 @@ if (command === 'backup') {
   log.info('backup written', { file: target, pages });
   db.close();
 } else if (command !== undefined) {
-  console.error(`unknown command ${command} (known: backup FILE)`);
+  console.error(`unknown command ${command} (known: backup FILE, hash-password)`);
   process.exit(2);
 } else {
   try {

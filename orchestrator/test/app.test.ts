@@ -86,11 +86,12 @@ async function post(url: string, body: string): Promise<number> {
 }
 
 describe('the assembled orchestrator', () => {
-  it('without a model key: a webhook alert is reported with the plain statement that triage is off', async () => {
+  it('without a model key, in verbose mode: asks "Is this a problem?", and after "yes" says plainly that triage is off', async () => {
     const channel = new RecordingChannel();
     const { logger, lines } = captureLog();
     const running = await startOrchestrator(configOf({}), logger, {
       channels: [channel],
+      approvers: { test: ['owner'] },
       environment: { ...environment, KUBE_API_URL: kube.url },
     });
     try {
@@ -98,9 +99,18 @@ describe('the assembled orchestrator', () => {
       expect(await post(running.http.url, alertBody('ExampleAlertNoRunbook'))).toBe(200);
       await eventually(
         () => Promise.resolve(channel.kinds()),
-        (kinds) => kinds.includes('notice'),
+        (kinds) => kinds.includes('question'),
       );
-      expect(channel.kinds()).toEqual(['issue_detected', 'notice']);
+      expect(channel.last('question')?.text).toContain('Is this a problem?');
+      const yes = await running.inbox.handle({
+        channel: 'test',
+        sender: 'owner',
+        text: 'yes',
+        replyTo: channel.idOf('question'),
+      });
+      expect(yes.outcome).toBe('done');
+      await running.inbox.idle();
+      expect(channel.kinds()).toEqual(['question', 'notice']);
       expect(channel.last('notice')?.text).toMatch(/^Model triage is off/);
     } finally {
       await running.close();
@@ -131,6 +141,7 @@ describe('the assembled orchestrator', () => {
       configOf({
         ORCH_GEMINI_API_KEY: DEFAULT_MODEL_API_KEY,
         ORCH_GEMINI_BASE_URL: gemini.url,
+        ORCH_MODE: 'direct',
       }),
       captureLog().logger,
       { channels: [channel], environment: { ...environment, KUBE_API_URL: kube.url } },
