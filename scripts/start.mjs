@@ -99,6 +99,12 @@ const orchestrator = spawn(process.execPath, [join(root, 'orchestrator/dist/main
     ORCH_PORT: String(orchestratorPort),
     ORCH_WEBHOOK_TOKEN: process.env.ORCH_WEBHOOK_TOKEN || token,
     ORCH_RUNBOOKS_DIR: process.env.ORCH_RUNBOOKS_DIR || join(root, 'runbooks'),
+    // The web console logs in with the same token unless you gave it a password hash or token.
+    ...(process.env.ORCH_CONSOLE_PASSWORD_HASH ||
+    process.env.ORCH_CONSOLE_TOKEN ||
+    token.length < 16
+      ? {}
+      : { ORCH_CONSOLE_TOKEN: token }),
   },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
@@ -113,7 +119,8 @@ Homelab agent is running.
 MCP servers (Streamable HTTP; SSE at /sse):
 ${lines.join('\n')}
 Orchestrator: webhooks at http://127.0.0.1:${orchestratorPort}/webhook/alertmanager and /webhook/coroot (same bearer token);
-  its messages to you appear in this log ("message to the owner") until an approval channel is configured.
+  web console at http://127.0.0.1:${orchestratorPort}/console (log in with the token below) to approve, deny or snooze;
+  its messages also appear in this log ("message to the owner"); Signal and Mattermost: see orchestrator/README.md.
 Bearer token: ${token}
 
 Try it:  npx @modelcontextprotocol/inspector --cli http://127.0.0.1:${SERVERS[0].port}/mcp --header "Authorization: Bearer ${token}" --method tools/list

@@ -76,7 +76,7 @@ const STYLE = `
   a { color: var(--accent); }
   h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin: 0 0 .3rem; } h3 { font-size: 1rem; margin: .6rem 0 .2rem; }
   h4 { font-size: .9rem; margin: .5rem 0 .2rem; }
-  table { border-collapse: collapse; width: 100%; margin: .3rem 0; }
+  table { border-collapse: collapse; width: 100%; margin: .3rem 0; display: block; overflow-x: auto; }
   th, td { border: 1px solid var(--line); padding: .25rem .45rem; text-align: left; vertical-align: top; }
   pre, code { font: 13px/1.35 ui-monospace, monospace; white-space: pre-wrap; word-break: break-word; }
   pre { margin: .2rem 0; padding: .4rem; border: 1px solid var(--line); }

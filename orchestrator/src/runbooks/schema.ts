@@ -300,7 +300,9 @@ export const runbookSchema = z
       .describe('auto: promoted, runs without asking; ask_human: every run needs an approval'),
     approval_ttl: duration
       .default('1h')
-      .describe("How long an approval of this runbook's solutions stays valid"),
+      .describe(
+        'How long a proposal from this runbook waits for an answer; then it expires and nothing is done',
+      ),
     promotion_criteria: z
       .strictObject({
         min_approvals: z.int().min(1).max(1000).default(5),
