@@ -17,7 +17,6 @@ import {
   startSignalSim,
   type KubernetesState,
   type MattermostSim,
-  type Pod,
   type SignalSim,
   type Upstream,
   type Workload,
@@ -26,6 +25,7 @@ import { captureLog, eventually } from '@homelab/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrchestrator, type RunningOrchestrator } from '../src/app.js';
 import { configShape } from '../src/config.js';
+import { firstPodOf } from './support/homelab.js';
 
 const INFRASTRUCTURE_MAIN = fileURLToPath(
   new URL('../../mcp-servers/infrastructure/dist/main.js', import.meta.url),
@@ -85,11 +85,7 @@ afterAll(async () => {
 });
 
 function radarrPod(): string {
-  const pod = listKubeObjects<Pod>(kube.state, 'pods', 'media').find((p) =>
-    p.metadata.name.startsWith('radarr-'),
-  );
-  if (!pod) throw new Error('no radarr pod');
-  return pod.metadata.name;
+  return firstPodOf(kube.state, 'radarr');
 }
 
 function restartedAt(): string | undefined {

@@ -19,13 +19,12 @@ import {
   type ToolCall,
   type ToolCaller,
 } from '../src/execute/executor.js';
-import { ModelGateway } from '../src/llm/gateway.js';
-import { DEFAULT_QUOTAS } from '../src/llm/quota.js';
 import { Pipeline } from '../src/pipeline.js';
 import { Triage } from '../src/plan/triage.js';
 import { openDatabase, type Db } from '../src/store/database.js';
 import { Verifier } from '../src/verify/verifier.js';
 import { RecordingChannel } from './support/channel.js';
+import { testGateway } from './support/gateway.js';
 
 const OWNER = '+4915112345678';
 const STRANGER = '+4900000000';
@@ -65,11 +64,7 @@ function world(start: Date) {
     dryRun: () => Promise.resolve({ isError: true, text: 'no dry run here' }),
     readOnlyCaller: () => tools,
   };
-  const gateway = new ModelGateway(db, [], {
-    quotas: DEFAULT_QUOTAS,
-    price: () => ({ usd: 0, priced: false }),
-    log: logger,
-  });
+  const gateway = testGateway(db, logger);
   const pipeline = new Pipeline({
     db,
     log: logger,

@@ -4,21 +4,13 @@
 // a replay, an expired or decided proposal and an ambiguous reply change nothing and say why;
 // verbose mode asks "Is this a problem?" before any model call; reminders, escalation, expiry,
 // snooze, details, custom plans, status and weekly replies, and "next time" autonomy.
-import {
-  DEFAULT_MODEL_API_KEY,
-  getKubeObject,
-  startModelSim,
-  type ModelSim,
-  type Workload,
-} from '@homelab/simulator';
+import { getKubeObject, startModelSim, type ModelSim, type Workload } from '@homelab/simulator';
 import { failOnViolations } from '@homelab/simulator/vitest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Inbox } from '../src/approve/inbox.js';
-import { ModelGateway } from '../src/llm/gateway.js';
-import { createProvider } from '../src/llm/providers/index.js';
-import { DEFAULT_QUOTAS } from '../src/llm/quota.js';
 import { createPipeline, type RunbookCandidate } from '../src/pipeline.js';
 import { RecordingChannel } from './support/channel.js';
+import { testGateway } from './support/gateway.js';
 import { startTestHomelab, type TestHomelab } from './support/homelab.js';
 
 let lab: TestHomelab;
@@ -92,17 +84,7 @@ function setup(
 ) {
   const channel = new RecordingChannel('signal');
   const pager = new RecordingChannel('mattermost');
-  const gateway = new ModelGateway(
-    lab.db,
-    [
-      {
-        alias: 'gemini-flash',
-        model: 'gemini-2.5-flash',
-        provider: createProvider('gemini', { apiKey: DEFAULT_MODEL_API_KEY, baseUrl: sim.url }),
-      },
-    ],
-    { quotas: DEFAULT_QUOTAS, price: () => ({ usd: 0, priced: false }), log: lab.log.logger },
-  );
+  const gateway = testGateway(lab.db, lab.log.logger, sim.url);
   const { pipeline, gate } = createPipeline({
     db: lab.db,
     log: lab.log.logger,
@@ -154,6 +136,26 @@ function setup(
     return outcome;
   };
   return { pipeline, gate, inbox, channel, pager, say };
+}
+
+/** A model's proposal of one solution: scale radarr to `replicas`. */
+function scaleRadarr(summary: string, title: string, replicas: number): string {
+  return JSON.stringify({
+    summary,
+    solutions: [
+      {
+        title,
+        risk: 'low',
+        reversible: true,
+        calls: [
+          {
+            tool: 'infrastructure__scale_workload',
+            arguments: { namespace: 'media', kind: 'deployment', name: 'radarr', replicas },
+          },
+        ],
+      },
+    ],
+  });
 }
 
 function audit(): Array<{ actor: string; action: string; outcome: string }> {
@@ -339,22 +341,7 @@ describe('inbox', () => {
     expect(sim.script.received).toHaveLength(0);
 
     sim.script.reply({
-      text: JSON.stringify({
-        summary: 'radarr needs a second replica.',
-        solutions: [
-          {
-            title: 'Scale radarr to 2',
-            risk: 'low',
-            reversible: true,
-            calls: [
-              {
-                tool: 'infrastructure__scale_workload',
-                arguments: { namespace: 'media', kind: 'deployment', name: 'radarr', replicas: 2 },
-              },
-            ],
-          },
-        ],
-      }),
+      text: scaleRadarr('radarr needs a second replica.', 'Scale radarr to 2', 2),
     });
     const yes = await say('Yes', { replyTo: channel.idOf('question') });
     expect(yes).toMatchObject({ outcome: 'done' });
@@ -381,22 +368,7 @@ describe('inbox', () => {
     if (handled.handledBy !== 'runbook') throw new Error('expected the runbook');
     const before = lab.replicas('radarr');
     sim.script.reply({
-      text: JSON.stringify({
-        summary: 'As asked: radarr to 4 replicas.',
-        solutions: [
-          {
-            title: 'Scale radarr to 4',
-            risk: 'low',
-            reversible: true,
-            calls: [
-              {
-                tool: 'infrastructure__scale_workload',
-                arguments: { namespace: 'media', kind: 'deployment', name: 'radarr', replicas: 4 },
-              },
-            ],
-          },
-        ],
-      }),
+      text: scaleRadarr('As asked: radarr to 4 replicas.', 'Scale radarr to 4', 4),
     });
     const custom = await say('custom: scale radarr to 4', { replyTo: channel.idOf('solutions') });
     expect(custom.text).toContain('needs its own approval');

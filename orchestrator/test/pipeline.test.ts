@@ -3,16 +3,14 @@
 // test-double channel, the infrastructure server changes the simulated cluster, and the fix is
 // verified when the alert resolves — or proposed for rollback when it does not. Also: runbooks
 // (no model call; a promoted one runs alone, one at ask_human waits), the allow-list, expiry, reuse.
-import { DEFAULT_MODEL_API_KEY, startModelSim, type ModelSim } from '@homelab/simulator';
+import { startModelSim, type ModelSim } from '@homelab/simulator';
 import { failOnViolations } from '@homelab/simulator/vitest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ModelGateway } from '../src/llm/gateway.js';
-import { createProvider } from '../src/llm/providers/index.js';
-import { DEFAULT_QUOTAS } from '../src/llm/quota.js';
 import { recordApproval, recordProposal } from '../src/execute/executor.js';
 import { createPipeline, type RunbookCandidate } from '../src/pipeline.js';
 import { Verifier } from '../src/verify/verifier.js';
 import { RecordingChannel } from './support/channel.js';
+import { testGateway } from './support/gateway.js';
 import { startTestHomelab, type TestHomelab } from './support/homelab.js';
 
 let lab: TestHomelab;
@@ -37,17 +35,7 @@ const HOUR = 3_600_000;
 
 function setup(options: { runbook?: RunbookCandidate } = {}) {
   const channel = new RecordingChannel('signal');
-  const gateway = new ModelGateway(
-    lab.db,
-    [
-      {
-        alias: 'gemini-flash',
-        model: 'gemini-2.5-flash',
-        provider: createProvider('gemini', { apiKey: DEFAULT_MODEL_API_KEY, baseUrl: sim.url }),
-      },
-    ],
-    { quotas: DEFAULT_QUOTAS, price: () => ({ usd: 0, priced: false }), log: lab.log.logger },
-  );
+  const gateway = testGateway(lab.db, lab.log.logger, sim.url);
   const { pipeline, gate } = createPipeline({
     db: lab.db,
     log: lab.log.logger,
@@ -349,11 +337,7 @@ describe('pipeline', () => {
       db: lab.db,
       log: lab.log.logger,
       hub: lab.hub,
-      gateway: new ModelGateway(lab.db, [], {
-        quotas: DEFAULT_QUOTAS,
-        price: () => ({ usd: 0, priced: false }),
-        log: lab.log.logger,
-      }),
+      gateway: testGateway(lab.db, lab.log.logger),
       channels: [channel],
       gate: { approvers: {}, proposalTtlMs: HOUR, approvalTtlMs: 60_000 },
       privacy: {},

@@ -161,15 +161,11 @@ export class ApprovalGate {
     input: { proposalId: number; solution: number; sender: string; channel: string },
     now = new Date(),
   ): Decision {
-    if (!this.isApprover(input.channel, input.sender)) {
+    if (!this.isApprover(input.channel, input.sender))
       this.log.warn('approval from a sender not on the allow-list ignored', {
         channel: input.channel,
       });
-      return { ok: false, reason: NOT_APPROVER };
-    }
-    return this.db.transaction((): Decision => {
-      const reason = this.notOpen(input.proposalId, now);
-      if (reason) return { ok: false, reason };
+    return this.whileOpen(input, now, (): Decision => {
       const solution = this.db
         .prepare('SELECT calls_sha256 FROM solutions WHERE proposal_id = ? AND number = ?')
         .get(input.proposalId, input.solution) as { calls_sha256: string } | undefined;
@@ -192,6 +188,20 @@ export class ApprovalGate {
       );
       this.markDecided(input.proposalId, 'approved', input.sender, input.channel, now);
       return { ok: true, approvalId };
+    });
+  }
+
+  /** Runs `decide` in one transaction when the sender may decide and the proposal is open. */
+  private whileOpen<T>(
+    input: { proposalId: number; sender: string; channel: string },
+    now: Date,
+    decide: () => T,
+  ): T | { ok: false; reason: string } {
+    if (!this.isApprover(input.channel, input.sender)) return { ok: false, reason: NOT_APPROVER };
+    return this.db.transaction(() => {
+      const reason = this.notOpen(input.proposalId, now);
+      if (reason) return { ok: false as const, reason };
+      return decide();
     })();
   }
 
@@ -199,13 +209,10 @@ export class ApprovalGate {
     input: { proposalId: number; sender: string; channel: string },
     now = new Date(),
   ): { ok: true } | { ok: false; reason: string } {
-    if (!this.isApprover(input.channel, input.sender)) return { ok: false, reason: NOT_APPROVER };
-    return this.db.transaction(() => {
-      const reason = this.notOpen(input.proposalId, now);
-      if (reason) return { ok: false as const, reason };
+    return this.whileOpen(input, now, () => {
       this.markDecided(input.proposalId, 'denied', input.sender, input.channel, now);
       return { ok: true as const };
-    })();
+    });
   }
 
   /**
@@ -216,15 +223,10 @@ export class ApprovalGate {
     input: { proposalId: number; sender: string; channel: string; until: Date },
     now = new Date(),
   ): { ok: true } | { ok: false; reason: string } {
-    if (!this.isApprover(input.channel, input.sender)) return { ok: false, reason: NOT_APPROVER };
-    return this.db.transaction(() => {
-      const reason = this.notOpen(input.proposalId, now);
-      if (reason) return { ok: false as const, reason };
+    return this.whileOpen(input, now, () => {
       const row = this.row(input.proposalId);
-      if (!row)
-        return { ok: false as const, reason: `there is no proposal ${shortId(input.proposalId)}` };
       const deadline = Math.max(
-        this.expiresAt(row),
+        row ? this.expiresAt(row) : 0,
         input.until.getTime() + this.options.proposalTtlMs,
       );
       this.db
@@ -233,7 +235,7 @@ export class ApprovalGate {
         )
         .run(input.until.toISOString(), new Date(deadline).toISOString(), input.proposalId);
       return { ok: true as const };
-    })();
+    });
   }
 
   /** Lets channels that can edit their messages show the outcome there (and drop the buttons). */

@@ -8,10 +8,8 @@ import { parseEnv } from '@homelab/kit';
 import {
   DEFAULT_KUBE_TOKEN,
   getKubeObject,
-  listKubeObjects,
   startKubernetesSim,
   type KubernetesState,
-  type Pod,
   type Upstream,
   type Workload,
 } from '@homelab/simulator';
@@ -20,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrchestrator, type RunningOrchestrator } from '../../src/app.js';
 import { configShape } from '../../src/config.js';
 import { RecordingChannel } from '../support/channel.js';
+import { firstPodOf } from '../support/homelab.js';
 
 const TOKEN = 'real-e2e-token-5c1a';
 const OWNER = 'owner@console';
@@ -72,11 +71,7 @@ afterAll(async () => {
 });
 
 function radarrPod(): string {
-  const pod = listKubeObjects<Pod>(kube.state, 'pods', 'media').find((p) =>
-    p.metadata.name.startsWith('radarr-'),
-  );
-  if (!pod) throw new Error('no radarr pod');
-  return pod.metadata.name;
+  return firstPodOf(kube.state, 'radarr');
 }
 
 function memoryLimit(): string | undefined {

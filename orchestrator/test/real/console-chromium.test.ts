@@ -11,10 +11,9 @@ import { hashPassword } from '../../src/console/auth.js';
 import { consoleConfigShape } from '../../src/console/config.js';
 import { createConsole } from '../../src/console/console.js';
 import { startOrchestratorHttp, type RunningOrchestratorHttp } from '../../src/http/server.js';
-import { ModelGateway } from '../../src/llm/gateway.js';
-import { DEFAULT_QUOTAS } from '../../src/llm/quota.js';
 import { createPipeline, type RunbookCandidate } from '../../src/pipeline.js';
 import { RecordingChannel } from '../support/channel.js';
+import { testGateway } from '../support/gateway.js';
 import { startTestHomelab, type TestHomelab } from '../support/homelab.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -49,11 +48,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   lab = await startTestHomelab();
-  const gateway = new ModelGateway(lab.db, [], {
-    quotas: DEFAULT_QUOTAS,
-    price: () => ({ usd: 0, priced: false }),
-    log: lab.log.logger,
-  });
+  const gateway = testGateway(lab.db, lab.log.logger);
   const { pipeline, gate } = createPipeline({
     db: lab.db,
     log: lab.log.logger,

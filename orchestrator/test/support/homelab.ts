@@ -40,6 +40,15 @@ export interface TestHomelab {
   close(): Promise<void>;
 }
 
+/** The name of the first pod of a deployment in `media` on a simulated cluster. */
+export function firstPodOf(state: KubernetesState, app: string): string {
+  const pod = listKubeObjects<Pod>(state, 'pods', 'media').find((p) =>
+    p.metadata.name.startsWith(`${app}-`),
+  );
+  if (!pod) throw new Error(`no pod of ${app}`);
+  return pod.metadata.name;
+}
+
 export async function startTestHomelab(): Promise<TestHomelab> {
   const kube = await startKubernetesSim();
   const log = captureLog();
@@ -57,13 +66,7 @@ export async function startTestHomelab(): Promise<TestHomelab> {
   const db = openDatabase(':memory:');
   const deployment = (app: string) =>
     getKubeObject<Workload>(kube.state, 'deployments', 'media', app);
-  const podOf = (app: string) => {
-    const pod = listKubeObjects<Pod>(kube.state, 'pods', 'media').find((p) =>
-      p.metadata.name.startsWith(`${app}-`),
-    );
-    if (!pod) throw new Error(`no pod of ${app}`);
-    return pod.metadata.name;
-  };
+  const podOf = (app: string) => firstPodOf(kube.state, app);
   let sequence = 0;
   return {
     kube,
