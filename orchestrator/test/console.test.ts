@@ -534,6 +534,40 @@ describe('commands from the pending page', () => {
     expect(later).not.toContain(`Approved solution 2 of p${proposalId}.`);
   });
 
+  it('shows "Is this a problem?" for an asked incident and hands its answer over with the incident', async () => {
+    const h = await start({
+      env: { ORCH_CONSOLE_USER: 'owner' },
+      answer: () => ({ outcome: 'done', text: 'Researching incident now.' }),
+    });
+    const incidentId = insertIncident(h.db, 'RadarrSlow <b>', START.toISOString());
+    h.db.prepare("UPDATE incidents SET confirmation = 'asked' WHERE id = ?").run(incidentId);
+    const cookie = await login(h);
+    const text = await page(await get(h, '/console', cookie));
+    expect(text).toContain('RadarrSlow &lt;b&gt;');
+    expect(text).toContain('Is this a problem?');
+    expect(text).toContain(`action="/console/incidents/${incidentId}/answer"`);
+    const csrf = await csrfOf(h, cookie);
+    const path = `/console/incidents/${incidentId}/answer`;
+    expect((await post(h, path, { answer: 'yes' }, { cookie })).status).toBe(403);
+    expect((await post(h, path, { csrf, answer: '1' }, { cookie })).status).toBe(400);
+    expect(h.replies).toEqual([]);
+    const res = await post(h, path, { csrf, answer: 'no, expected' }, { cookie });
+    expect(res.status).toBe(303);
+    expect(h.replies).toEqual([
+      {
+        channel: 'console',
+        sender: 'owner',
+        text: 'no, expected',
+        incidentId,
+        messageId: expect.stringMatching(/^console:[0-9a-f]{32}$/),
+      },
+    ]);
+    expect(await page(await get(h, '/console', cookie))).toContain('Researching incident now.');
+    expect(
+      (await post(h, '/console/incidents/999/answer', { csrf, answer: 'yes' }, { cookie })).status,
+    ).toBe(404);
+  });
+
   it('sends deny, snooze and custom instructions as the grammar reads them, and shows details on a page', async () => {
     const h = await start({
       answer: (reply) =>

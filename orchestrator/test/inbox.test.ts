@@ -93,7 +93,7 @@ function setup(
     channels: [channel],
     escalation: options.escalation ? [pager] : [],
     gate: {
-      approvers: { signal: [OWNER], mattermost: ['alice-id'] },
+      approvers: { signal: [OWNER], mattermost: ['alice-id'], console: ['owner'] },
       proposalTtlMs: HOUR,
       approvalTtlMs: 60_000,
       remindAfterMs: 20 * 60_000,
@@ -120,6 +120,7 @@ function setup(
       replyTo?: string;
       messageId?: string;
       proposalId?: number;
+      incidentId?: number;
       channel?: string;
     } = {},
   ) => {
@@ -131,6 +132,7 @@ function setup(
       messageId: extra.messageId ?? `m${sequence}-${Date.now()}`,
       replyTo: extra.replyTo,
       proposalId: extra.proposalId,
+      incidentId: extra.incidentId,
     });
     await inbox.idle();
     return outcome;
@@ -360,6 +362,19 @@ describe('inbox', () => {
     expect(lab.db.prepare('SELECT confirmation FROM incidents WHERE id = ?').get(second)).toEqual({
       confirmation: 'expected',
     });
+
+    // The console's form names the incident itself; a snooze asks again later.
+    const third = lab.alert('sonarr', 'firing', 'SonarrStuck');
+    await pipeline.handleIncident(third);
+    const snoozed = await say('snooze 1h', {
+      incidentId: third,
+      channel: 'console',
+      sender: 'owner',
+    });
+    expect(snoozed.text).toContain(`Incident #${third} snoozed until`);
+    await pipeline.tick(new Date(Date.now() + 61 * 60_000));
+    expect(channel.last('question')?.incidentId).toBe(third);
+    expect(sim.script.received).toHaveLength(calls);
   });
 
   it('custom: plans a new proposal that needs its own approval; nothing changes before it', async () => {

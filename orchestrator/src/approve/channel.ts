@@ -48,6 +48,8 @@ export interface IncomingReply {
   replyTo?: string;
   /** Set only when the channel has verified it (a signed button, the console's form). */
   proposalId?: number;
+  /** The incident whose "Is this a problem?" this answers, when the channel has verified it. */
+  incidentId?: number;
 }
 
 /** What the inbox made of a reply; `text` is what to tell the sender (none for strangers). */

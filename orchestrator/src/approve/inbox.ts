@@ -23,6 +23,7 @@ const replySchema = z.object({
   messageId: z.string().min(1).max(300).optional(),
   replyTo: z.string().min(1).max(300).optional(),
   proposalId: z.number().int().positive().optional(),
+  incidentId: z.number().int().positive().optional(),
 });
 
 export interface InboxDeps {
@@ -152,6 +153,7 @@ export class Inbox {
       };
     const id = named ?? reply.proposalId;
     if (id !== undefined) return { kind: 'proposal', id };
+    if (reply.incidentId !== undefined) return { kind: 'incident', id: reply.incidentId };
     if (reply.replyTo) {
       const sent = this.deps.db
         .prepare(
@@ -429,7 +431,10 @@ export class Inbox {
     command: Extract<Command, { kind: 'custom' }>,
   ): ReplyOutcome & { incidentId?: number } {
     const explicit =
-      command.proposalRef !== undefined || reply.proposalId !== undefined || reply.replyTo;
+      command.proposalRef !== undefined ||
+      reply.proposalId !== undefined ||
+      reply.incidentId !== undefined ||
+      reply.replyTo;
     const target = explicit ? this.target(reply, command) : undefined;
     if (target?.kind === 'none') return { outcome: 'refused', text: capitalize(target.reason) };
     let incidentId: number | undefined;

@@ -40,6 +40,7 @@ import {
   countersFor,
   incidentTimeline,
   incidentsPage as incidentRows,
+  openQuestions,
   pendingProposals,
   runbookCounters,
 } from './queries.js';
@@ -166,6 +167,14 @@ const commandFormSchema = z
     });
     return z.NEVER;
   });
+
+/** The three answers to "Is this a problem?"; nothing else is accepted on that form. */
+const answerFormSchema = z.strictObject({
+  csrf: z.string(),
+  answer: z.enum(['yes', 'no, expected', 'snooze 1h'], {
+    error: 'expected yes, no, expected or snooze 1h',
+  }),
+});
 
 function problemText(error: z.ZodError): string {
   return error.issues
@@ -474,10 +483,44 @@ export function createConsole(options: ConsoleOptions): { route: HttpRoute } {
     redirect(res, '/console');
   };
 
+  const answer = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: Session,
+    idText: string,
+  ) => {
+    const id = pathId(res, session, 'incident', idText);
+    if (id === undefined) return;
+    const fields = await protectedForm(req, res, session);
+    if (!fields) return;
+    const form = answerFormSchema.safeParse(fields);
+    if (!form.success)
+      return sendHtml(res, 400, messagePage('Bad answer', problemText(form.error), session));
+    if (!db.prepare('SELECT 1 FROM incidents WHERE id = ?').get(id))
+      return sendHtml(
+        res,
+        404,
+        messagePage('No such incident', `There is no incident #${id}.`, session),
+      );
+    const outcome = await handler({
+      channel: 'console',
+      sender: user,
+      text: form.data.answer,
+      incidentId: id,
+      messageId: `console:${randomBytes(16).toString('hex')}`,
+    });
+    log.info('console answer', { user, incidentId: id, outcome: outcome.outcome });
+    session.flash = {
+      outcome: outcome.outcome,
+      text: outcome.text ?? `#${id}: ${form.data.answer} (${outcome.outcome})`,
+    };
+    redirect(res, '/console');
+  };
+
   const pending = (res: ServerResponse, session: Session) => {
     const flash = session.flash;
     delete session.flash;
-    sendHtml(res, 200, pendingPage(pendingProposals(db), session, flash));
+    sendHtml(res, 200, pendingPage(pendingProposals(db), openQuestions(db), session, flash));
   };
 
   const runbooks = (res: ServerResponse, session: Session) => {
@@ -529,6 +572,11 @@ export function createConsole(options: ConsoleOptions): { route: HttpRoute } {
           return sendHtml(res, 200, auditLogPage(auditPage(db, page, PAGE_SIZE * 2), session));
         sendHtml(res, 200, incidentsPage(incidentRows(db, page, PAGE_SIZE), session));
       });
+    const answerPath = /^\/console\/incidents\/([^/]+)\/answer$/.exec(path);
+    if (answerPath)
+      return method === 'POST'
+        ? answer(req, res, session, answerPath[1] ?? '')
+        : notAllowed(res, 'POST', session);
     const incidentPath = /^\/console\/incidents\/([^/]+)$/.exec(path);
     if (incidentPath) return onlyGet(() => incident(res, session, incidentPath[1] ?? ''));
     if (path === '/console/runbooks') return onlyGet(() => runbooks(res, session));

@@ -9,6 +9,7 @@ import type {
   AutonomyOverride,
   IncidentRow,
   IncidentTimeline,
+  OpenQuestion,
   Paged,
   PendingProposal,
   RunbookCounters,
@@ -294,14 +295,38 @@ function proposalCard(item: PendingProposal, csrf: string): Html {
   </section>`;
 }
 
-export function pendingPage(items: PendingProposal[], session: PageSession, flash?: Flash): string {
+/** An incident asking "Is this a problem?" (verbose mode), with the seed's three answers. */
+function questionCard(question: OpenQuestion, csrf: string): Html {
+  return html`<section class="card" id="incident-${question.incidentId}">
+    <h2>
+      <a href="/console/incidents/${question.incidentId}">#${question.incidentId}</a>
+      ${question.title}
+    </h2>
+    <p class="muted">opened ${isoTime(question.openedAt)} · Is this a problem?</p>
+    <form method="post" action="/console/incidents/${question.incidentId}/answer" class="actions">
+      <input type="hidden" name="csrf" value="${csrf}" />
+      <button type="submit" name="answer" value="yes">Yes</button>
+      <button type="submit" name="answer" value="no, expected">No, expected</button>
+      <button type="submit" name="answer" value="snooze 1h">Snooze 1h</button>
+    </form>
+  </section>`;
+}
+
+export function pendingPage(
+  items: PendingProposal[],
+  questions: OpenQuestion[],
+  session: PageSession,
+  flash?: Flash,
+): string {
   const flashBlock = flash
     ? html`<div class="flash ${flash.outcome}" role="status"><pre>${flash.text}</pre></div>`
     : '';
   return layout(
     'Pending approvals',
     html`${flashBlock}
-    ${items.length === 0 ? html`<p>Nothing is waiting for an answer.</p>` : items.map((i) => proposalCard(i, session.csrf))}`,
+    ${items.length === 0 && questions.length === 0 ? html`<p>Nothing is waiting for an answer.</p>` : ''}
+    ${questions.map((q) => questionCard(q, session.csrf))}
+    ${items.map((i) => proposalCard(i, session.csrf))}`,
     session,
   );
 }

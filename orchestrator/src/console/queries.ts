@@ -40,6 +40,22 @@ export function pendingProposals(db: Db): PendingProposal[] {
   });
 }
 
+/** Verbose mode's "Is this a problem?" questions still waiting for an answer. */
+export interface OpenQuestion {
+  incidentId: number;
+  title: string;
+  openedAt: string;
+}
+
+export function openQuestions(db: Db): OpenQuestion[] {
+  return db
+    .prepare(
+      `SELECT id AS incidentId, title, opened_at AS openedAt FROM incidents
+        WHERE status = 'open' AND confirmation = 'asked' ORDER BY id`,
+    )
+    .all() as OpenQuestion[];
+}
+
 export interface Paged<T> {
   rows: T[];
   page: number;
