@@ -95,14 +95,19 @@ function restartedAt(): string | undefined {
   return radarr?.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
 }
 
-async function alert(): Promise<void> {
-  const labels = { alertname: 'KubePodCrashLooping', namespace: 'media', pod: radarrPod() };
+async function alert(
+  labels: Record<string, string> = {
+    alertname: 'KubePodCrashLooping',
+    namespace: 'media',
+    pod: radarrPod(),
+  },
+): Promise<void> {
   const response = await fetch(`${running.http.url}/webhook/alertmanager`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       version: '4',
-      groupKey: '{}:{alertname="KubePodCrashLooping"}',
+      groupKey: `{}:{alertname="${labels.alertname}"}`,
       status: 'firing',
       receiver: 'agent',
       groupLabels: { alertname: labels.alertname },
@@ -115,7 +120,7 @@ async function alert(): Promise<void> {
           labels,
           annotations: {},
           startsAt: new Date().toISOString(),
-          fingerprint: '1a2b3c4d',
+          fingerprint: labels.alertname === 'KubePodCrashLooping' ? '1a2b3c4d' : '5e6f7a8b',
         },
       ],
     }),
@@ -196,5 +201,65 @@ describe('the orchestrator with Signal and Mattermost', () => {
         { channel: 'signal', actor: OWNER, outcome: 'refused' },
       ]),
     );
+  });
+
+  it('verbose mode asks on both; a thumbs-up on Signal means yes, the Mattermost question shows it, and a late reply is told', async () => {
+    await alert({ alertname: 'RadarrQueueStuck', namespace: 'media' });
+    const question = await eventually(
+      () =>
+        Promise.resolve(signal.state.sent.find((m) => m.message.includes('Is this a problem?'))),
+      (m) => m !== undefined,
+    );
+    const post = await eventually(
+      () =>
+        Promise.resolve(
+          [...mattermost.state.posts.values()].find((p) =>
+            p.message.includes('Is this a problem?'),
+          ),
+        ),
+      (p) => p !== undefined,
+    );
+    if (!question || !post) throw new Error('the question was not asked on both');
+    signal.deliver({
+      from: OWNER,
+      reaction: { emoji: '👍', targetTimestamp: question.timestamp, targetAuthor: BOT },
+    });
+    const triageOff = await eventually(
+      () =>
+        Promise.resolve(signal.state.sent.find((m) => m.message.startsWith('Model triage is off'))),
+      (m) => m !== undefined,
+    );
+    expect(triageOff?.recipients).toEqual([OWNER]);
+    await eventually(
+      () => Promise.resolve(mattermost.state.posts.get(post.id)?.message ?? ''),
+      (message) => message.includes(`Decision: a problem, by ${OWNER} (signal): researching`),
+    );
+    // The answered question lost its buttons; a late text reply in its thread is told why.
+    const gone = await mattermost.clickButton({
+      postId: post.id,
+      actionId: 'action1',
+      userId: MM_SEED.aliceId,
+    });
+    expect(JSON.stringify(gone)).toContain('Unable to find the action');
+    mattermost.userPosts({
+      userId: MM_SEED.aliceId,
+      channelId: MM_SEED.approvalsChannelId,
+      message: 'no, expected',
+      rootId: post.id,
+    });
+    await eventually(
+      () =>
+        Promise.resolve(
+          [...mattermost.state.posts.values()].find(
+            (p) => p.root_id === post.id && p.message.includes('was answered already (confirmed)'),
+          ),
+        ),
+      (p) => p !== undefined,
+    );
+    expect(
+      running.db
+        .prepare("SELECT confirmation FROM incidents WHERE title LIKE '%RadarrQueueStuck%'")
+        .get(),
+    ).toEqual({ confirmation: 'confirmed' });
   });
 });

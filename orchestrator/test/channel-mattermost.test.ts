@@ -554,7 +554,7 @@ describe('decided', () => {
     const first = await channel.send(SOLUTIONS);
     const reminder = await channel.send({ ...SOLUTIONS, kind: 'reminder', text: 'Still waiting.' });
 
-    await channel.decided(7, 'approved solution 1 by alice', [
+    await channel.decided({ proposalId: 7 }, 'approved solution 1 by alice', [
       first.externalId,
       reminder.externalId,
       'x'.repeat(26),
@@ -570,7 +570,7 @@ describe('decided', () => {
     });
     expect(captured.lines.join('\n')).toContain('could not show a decision on a Mattermost post');
 
-    await channel.decided(7, 'expired\nafter 4h', [first.externalId]);
+    await channel.decided({ proposalId: 7 }, 'expired\nafter 4h', [first.externalId]);
     expect(mm.state.posts.get(first.externalId)?.message).toBe(
       'Restart deployment/sonarr?\n\nDecision: expired after 4h',
     );

@@ -358,6 +358,11 @@ describe('inbox', () => {
     await pipeline.handleIncident(second);
     const no = await say('no, expected', { replyTo: channel.idOf('question') });
     expect(no.text).toContain(`incident #${second} is expected`);
+    expect(channel.decisions.at(-1)).toEqual({
+      incidentId: second,
+      text: `expected, by ${OWNER} (signal): nothing will be done`,
+      sent: [channel.idOf('question')],
+    });
     expect(sim.script.received).toHaveLength(calls);
     expect(lab.db.prepare('SELECT confirmation FROM incidents WHERE id = ?').get(second)).toEqual({
       confirmation: 'expected',

@@ -59,6 +59,9 @@ export interface ReplyOutcome {
   proposalId?: number;
 }
 
+/** What a decision concerns: a proposal, or the "Is this a problem?" of an incident. */
+export type DecidedAbout = { proposalId: number } | { incidentId: number };
+
 export type ReplyHandler = (reply: IncomingReply) => Promise<ReplyOutcome>;
 
 export interface ApprovalChannel {
@@ -66,10 +69,11 @@ export interface ApprovalChannel {
   /** Delivers a message; returns the channel's id for it when it has one. Throws on failure. */
   send(message: OutgoingMessage): Promise<SentMessage | undefined>;
   /**
-   * A proposal was decided (or expired): a channel that can edit what it sent shows the outcome
-   * there and removes the buttons. `sent` are this channel's ids for that proposal's messages.
+   * A proposal was decided (or expired), or a question answered: a channel that can edit what it
+   * sent shows the outcome there and removes the buttons. `sent` are this channel's ids for the
+   * messages concerned.
    */
-  decided?(proposalId: number, text: string, sent: readonly string[]): Promise<void>;
+  decided?(about: DecidedAbout, text: string, sent: readonly string[]): Promise<void>;
   /** Starts receiving replies (a WebSocket, polling); each goes to `handler`. */
   start?(handler: ReplyHandler): Promise<void>;
   close?(): Promise<void>;

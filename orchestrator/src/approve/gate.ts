@@ -7,7 +7,7 @@
 import type { Logger } from '@homelab/kit';
 import { recordApproval } from '../execute/executor.js';
 import type { Db } from '../store/database.js';
-import type { ApprovalChannel, OutgoingMessage } from './channel.js';
+import type { ApprovalChannel, DecidedAbout, OutgoingMessage } from './channel.js';
 import { proposalView, shortId, solutionsFoundText, solutionActions } from './messages.js';
 
 export interface ApprovalGateOptions {
@@ -239,15 +239,33 @@ export class ApprovalGate {
   }
 
   /** Lets channels that can edit their messages show the outcome there (and drop the buttons). */
-  async announceDecision(proposalId: number, text: string): Promise<void> {
+  announceDecision(proposalId: number, text: string): Promise<void> {
     const rows = this.db
       .prepare('SELECT channel, external_id FROM channel_messages WHERE proposal_id = ?')
       .all(proposalId) as Array<{ channel: string; external_id: string }>;
+    return this.showOutcome({ proposalId }, rows, text);
+  }
+
+  /** The same for an answered "Is this a problem?". */
+  announceAnswer(incidentId: number, text: string): Promise<void> {
+    const rows = this.db
+      .prepare(
+        "SELECT channel, external_id FROM channel_messages WHERE incident_id = ? AND kind = 'question'",
+      )
+      .all(incidentId) as Array<{ channel: string; external_id: string }>;
+    return this.showOutcome({ incidentId }, rows, text);
+  }
+
+  private async showOutcome(
+    about: DecidedAbout,
+    rows: Array<{ channel: string; external_id: string }>,
+    text: string,
+  ): Promise<void> {
     for (const channel of [...this.channels, ...this.escalation]) {
       if (!channel.decided) continue;
       const sent = rows.filter((r) => r.channel === channel.name).map((r) => r.external_id);
       if (sent.length === 0) continue;
-      await channel.decided(proposalId, text, sent).catch((error: unknown) =>
+      await channel.decided(about, text, sent).catch((error: unknown) =>
         this.log.warn('a channel failed to show a decision', {
           channel: channel.name,
           error: error instanceof Error ? error.message : String(error),

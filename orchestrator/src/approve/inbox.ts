@@ -255,7 +255,7 @@ export class Inbox {
     }
     const target = this.target(reply, command);
     if (target.kind === 'none') return { outcome: 'refused', text: capitalize(target.reason) };
-    if (target.kind === 'incident') return this.answerQuestion(command, target.id, now);
+    if (target.kind === 'incident') return this.answerQuestion(command, target.id, now, reply);
     const proposalId = target.id;
     const view = proposalView(db, proposalId);
     if (!view) return { outcome: 'refused', text: `There is no proposal ${shortId(proposalId)}.` };
@@ -324,13 +324,18 @@ export class Inbox {
     }
   }
 
-  /** yes / "no, expected" / snooze / ignore on verbose mode's "Is this a problem?". */
-  private answerQuestion(
+  /**
+   * yes / "no, expected" / snooze / ignore on verbose mode's "Is this a problem?" (a 👍 or
+   * "approve" there means yes; a 👎, "no" or "ignore" means expected).
+   */
+  private async answerQuestion(
     command: Command,
     incidentId: number,
     now: Date,
-  ): ReplyOutcome & { incidentId?: number } {
-    const { db, pipeline } = this.deps;
+    reply: { sender: string; channel: string },
+  ): Promise<ReplyOutcome & { incidentId?: number }> {
+    const { db, pipeline, gate } = this.deps;
+    const by = `by ${reply.sender} (${reply.channel})`;
     const incident = db
       .prepare('SELECT status, confirmation FROM incidents WHERE id = ?')
       .get(incidentId) as { status: string; confirmation: string | null } | undefined;
@@ -354,7 +359,9 @@ export class Inbox {
         .run(confirmation, due, incidentId);
     switch (command.kind) {
       case 'yes':
+      case 'approve':
         set('confirmed', null);
+        await gate.announceAnswer(incidentId, `a problem, ${by}: researching`);
         this.inBackground('researching an incident', () => pipeline.research(incidentId));
         return {
           ...base,
@@ -365,6 +372,7 @@ export class Inbox {
       case 'ignore':
       case 'deny':
         set('expected', null);
+        await gate.announceAnswer(incidentId, `expected, ${by}: nothing will be done`);
         return {
           ...base,
           outcome: 'done',

@@ -1,6 +1,11 @@
 // The approval channel's test double: it records what the owner would have been sent. Channels
 // are our own seam (Signal, Mattermost and the console implement the same interface).
-import type { ApprovalChannel, OutgoingMessage, SentMessage } from '../../src/approve/channel.js';
+import type {
+  ApprovalChannel,
+  DecidedAbout,
+  OutgoingMessage,
+  SentMessage,
+} from '../../src/approve/channel.js';
 
 /** Ids unique across instances, as a real channel's are (a Signal timestamp, a post id). */
 let sequence = 0;
@@ -10,7 +15,7 @@ export class RecordingChannel implements ApprovalChannel {
   /** The id given to each message, in the same order. */
   readonly ids: string[] = [];
   /** What decided() was told: the proposal, the outcome, and which of our ids it would edit. */
-  readonly decisions: Array<{ proposalId: number; text: string; sent: readonly string[] }> = [];
+  readonly decisions: Array<DecidedAbout & { text: string; sent: readonly string[] }> = [];
 
   constructor(readonly name = 'test') {}
 
@@ -22,8 +27,8 @@ export class RecordingChannel implements ApprovalChannel {
     return Promise.resolve({ externalId });
   }
 
-  decided(proposalId: number, text: string, sent: readonly string[]): Promise<void> {
-    this.decisions.push({ proposalId, text, sent });
+  decided(about: DecidedAbout, text: string, sent: readonly string[]): Promise<void> {
+    this.decisions.push({ ...about, text, sent });
     return Promise.resolve();
   }
 

@@ -29,6 +29,7 @@ import { envLongSecret } from '../../env.js';
 import { readBytes, send as sendJson, TooLarge, type HttpRoute } from '../../http/server.js';
 import type {
   ApprovalChannel,
+  DecidedAbout,
   IncomingReply,
   OutgoingMessage,
   ReplyHandler,
@@ -254,7 +255,7 @@ export class MattermostChannel implements ApprovalChannel {
     return { externalId: post.id };
   }
 
-  async decided(proposalId: number, text: string, sent: readonly string[]): Promise<void> {
+  async decided(about: DecidedAbout, text: string, sent: readonly string[]): Promise<void> {
     await Promise.all(
       sent.map(async (postId) => {
         try {
@@ -271,7 +272,7 @@ export class MattermostChannel implements ApprovalChannel {
           });
         } catch (error) {
           this.log.warn('could not show a decision on a Mattermost post', {
-            proposalId,
+            ...about,
             postId,
             ...errorFields(error),
           });
