@@ -171,6 +171,15 @@ export async function startOrchestrator(
     log.warn('runbook not loaded', { problem: formatProblem(problem) });
   log.info('runbooks loaded', { count: runbooks.runbooks.length, dir: config.ORCH_RUNBOOKS_DIR });
 
+  // Channels are built before anything is opened, so a bad channel setting stops the start cleanly.
+  /** Set once the inbox exists; a channel reconnecting before that has nothing to reconcile. */
+  const late: { inbox?: Inbox } = {};
+  const chat = options.channels
+    ? { primary: [...options.channels], escalation: [] }
+    : approvalChannels(config, log, (channel, gapMs) =>
+        late.inbox ? late.inbox.reconcile(channel, gapMs) : Promise.resolve(),
+      );
+
   if (config.ORCH_DB_PATH !== ':memory:')
     mkdirSync(dirname(config.ORCH_DB_PATH), { recursive: true });
   const db = openDatabase(config.ORCH_DB_PATH);
@@ -193,13 +202,6 @@ export async function startOrchestrator(
     log.info('model triage on', { aliases: routes.map((r) => `${r.alias}=${r.model}`) });
   else log.warn(MODEL_TRIAGE_OFF);
 
-  /** Set once the inbox exists; a channel reconnecting before that has nothing to reconcile. */
-  const late: { inbox?: Inbox } = {};
-  const chat = options.channels
-    ? { primary: [...options.channels], escalation: [] }
-    : approvalChannels(config, log, (channel, gapMs) =>
-        late.inbox ? late.inbox.reconcile(channel, gapMs) : Promise.resolve(),
-      );
   const channels = options.channels ? chat.primary : [logChannel(log), ...chat.primary];
   const { pipeline, gate } = createPipeline({
     db,

@@ -227,4 +227,24 @@ describe('the assembled orchestrator', () => {
       startOrchestrator(configOf({ ORCH_QUOTAS_FILE: quotas }), captureLog().logger),
     ).rejects.toThrow(/quotas\.yaml: quota_config\.claude_sonet: expected one of/);
   });
+
+  it('refuses to start on a half-configured channel or an escalation channel that is not configured', async () => {
+    await expect(
+      startOrchestrator(configOf({ ORCH_SIGNAL_URL: 'http://127.0.0.1:9' }), captureLog().logger),
+    ).rejects.toThrow(/ORCH_SIGNAL_NUMBER .* and ORCH_SIGNAL_RECIPIENTS/);
+    await expect(
+      startOrchestrator(
+        configOf({
+          ORCH_MATTERMOST_URL: 'http://127.0.0.1:9',
+          ORCH_MATTERMOST_CHANNEL_ID: 'c'.repeat(26),
+        }),
+        captureLog().logger,
+      ),
+    ).rejects.toThrow(/ORCH_MATTERMOST_TOKEN/);
+    await expect(
+      startOrchestrator(configOf({ ORCH_ESCALATION_CHANNELS: 'mattermost' }), captureLog().logger),
+    ).rejects.toThrow(
+      'ORCH_ESCALATION_CHANNELS names mattermost, which is not a configured channel (configured: none)',
+    );
+  });
 });

@@ -14,7 +14,7 @@ import type { IncomingReply, ReplyOutcome } from './channel.js';
 import type { ApprovalGate } from './gate.js';
 import { HELP_TEXT, helpFor, parseCommand, type Command } from './grammar.js';
 import { detailsText, proposalView, shortId } from './messages.js';
-import { statusText, weeklyText } from './reports.js';
+import { statusText, weeklyText } from '../report/reports.js';
 
 const replySchema = z.object({
   channel: z.string().min(1).max(50),

@@ -1,7 +1,8 @@
-// The replies to `status` ("what is waiting for me?") and `weekly` (the seed's weekly report),
-// counted from the store so they say what actually happened, in plain text for every channel.
+// report/ (DESIGN.md §4): the pending list (`status`: what is waiting for me?) and the seed's
+// weekly report (`weekly`), counted from the store so they say what actually happened, in plain
+// text for every channel.
 import type { Db } from '../store/database.js';
-import { shortId } from './messages.js';
+import { shortId } from '../approve/messages.js';
 
 const DAY_MS = 86_400_000;
 
