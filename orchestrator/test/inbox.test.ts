@@ -260,6 +260,23 @@ describe('inbox', () => {
     expect(lab.replicas('radarr')).toBe(before);
   });
 
+  it('an internal failure while handling a reply says so, records nothing, and a retry of the same message works', async () => {
+    const { pipeline, gate, say } = setup({ runbook: RESTART });
+    const handled = await pipeline.handleIncident(lab.alert('radarr', 'firing'));
+    if (handled.handledBy !== 'runbook') throw new Error('expected the runbook');
+    const approve = gate.approve.bind(gate);
+    gate.approve = () => {
+      throw new Error('disk I/O error');
+    };
+    const failed = await say('1', { messageId: 'retry-me' });
+    expect(failed.outcome).toBe('refused');
+    expect(failed.text).toContain('internal error');
+    expect(lab.replicas('radarr')).toBe(1);
+    gate.approve = approve;
+    expect(await say('1', { messageId: 'retry-me' })).toMatchObject({ outcome: 'done' });
+    expect(lab.replicas('radarr')).toBe(2);
+  });
+
   it('details shows the exact calls, rollback and dry run', async () => {
     const { pipeline, say } = setup({ runbook: RESTART });
     const handled = await pipeline.handleIncident(lab.alert('radarr', 'firing'));

@@ -34,6 +34,9 @@ export interface InboxDeps {
   now?: () => Date;
 }
 
+/** What handling a reply came to, and the incident it concerned (for the audit log). */
+type Handled = ReplyOutcome & { incidentId?: number };
+
 type Target =
   | { kind: 'proposal'; id: number }
   | { kind: 'incident'; id: number }
@@ -135,7 +138,26 @@ export class Inbox {
       if (fresh === 0) return { outcome: 'ignored' };
     }
     const command = parseCommand(reply.text);
-    const result = await this.act(reply, command);
+    let result: Handled;
+    try {
+      result = await this.act(reply, command);
+    } catch (error) {
+      // Our own failure (the store, a channel): the message is not counted as handled, so the
+      // same message delivered again is tried again.
+      this.deps.log.error('a reply could not be handled', {
+        channel: reply.channel,
+        command: command.kind,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      if (reply.messageId)
+        this.deps.db
+          .prepare('DELETE FROM inbound_messages WHERE channel = ? AND message_id = ?')
+          .run(reply.channel, reply.messageId);
+      result = {
+        outcome: 'refused',
+        text: 'That could not be handled because of an internal error (it is in the log); no approval was recorded. Please try again.',
+      };
+    }
     this.audit(reply, command.kind, result.outcome, result.text ?? '', {
       proposalId: result.proposalId,
       incidentId: result.incidentId,
@@ -232,10 +254,7 @@ export class Inbox {
     };
   }
 
-  private async act(
-    reply: z.output<typeof replySchema>,
-    command: Command,
-  ): Promise<ReplyOutcome & { incidentId?: number }> {
+  private async act(reply: z.output<typeof replySchema>, command: Command): Promise<Handled> {
     const now = this.now();
     const { gate, pipeline, db } = this.deps;
     switch (command.kind) {
@@ -333,7 +352,7 @@ export class Inbox {
     incidentId: number,
     now: Date,
     reply: { sender: string; channel: string },
-  ): Promise<ReplyOutcome & { incidentId?: number }> {
+  ): Promise<Handled> {
     const { db, pipeline, gate } = this.deps;
     const by = `by ${reply.sender} (${reply.channel})`;
     const incident = db
@@ -437,7 +456,7 @@ export class Inbox {
   private custom(
     reply: z.output<typeof replySchema>,
     command: Extract<Command, { kind: 'custom' }>,
-  ): ReplyOutcome & { incidentId?: number } {
+  ): Handled {
     const explicit =
       command.proposalRef !== undefined ||
       reply.proposalId !== undefined ||
