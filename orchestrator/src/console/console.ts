@@ -169,12 +169,14 @@ const commandFormSchema = z
   });
 
 /** The three answers to "Is this a problem?"; nothing else is accepted on that form. */
-const answerFormSchema = z.strictObject({
-  csrf: z.string(),
-  answer: z.enum(['yes', 'no, expected', 'snooze 1h'], {
-    error: 'expected yes, no, expected or snooze 1h',
-  }),
-});
+const answerFormSchema = z
+  .strictObject({
+    csrf: z.string(),
+    answer: z.enum(['yes', 'no, expected', 'snooze 1h'], {
+      error: 'expected yes, no, expected or snooze 1h',
+    }),
+  })
+  .transform((form) => ({ text: form.answer }));
 
 function problemText(error: z.ZodError): string {
   return error.issues
@@ -446,73 +448,46 @@ export function createConsole(options: ConsoleOptions): { route: HttpRoute } {
     redirect(res, '/console/login', { 'set-cookie': cookie('', 0) });
   };
 
-  const command = async (
+  /**
+   * A form that answers a proposal (its buttons and custom box) or an incident's question: checked
+   * like every POST, then handed to the inbox as a reply that names its target, and the outcome
+   * shown once on the pending page (details on a page of their own).
+   */
+  const submitReply = async (
     req: IncomingMessage,
     res: ServerResponse,
     session: Session,
     idText: string,
+    target: 'proposal' | 'incident',
   ) => {
-    const id = pathId(res, session, 'proposal', idText);
+    const id = pathId(res, session, target, idText);
     if (id === undefined) return;
     const fields = await protectedForm(req, res, session);
     if (!fields) return;
-    const form = commandFormSchema.safeParse(fields);
+    const form = (target === 'proposal' ? commandFormSchema : answerFormSchema).safeParse(fields);
     if (!form.success)
       return sendHtml(res, 400, messagePage('Bad command', problemText(form.error), session));
-    const exists = db.prepare('SELECT 1 FROM proposals WHERE id = ?').get(id);
-    if (!exists)
-      return sendHtml(
-        res,
-        404,
-        messagePage('No such proposal', `There is no proposal p${id}.`, session),
-      );
+    const name = target === 'proposal' ? `p${id}` : `incident #${id}`;
+    if (
+      !db
+        .prepare(`SELECT 1 FROM ${target === 'proposal' ? 'proposals' : 'incidents'} WHERE id = ?`)
+        .get(id)
+    )
+      return sendHtml(res, 404, messagePage(`No such ${target}`, `There is no ${name}.`, session));
+    const { text } = form.data;
     const outcome = await handler({
       channel: 'console',
       sender: user,
-      text: form.data.text,
-      proposalId: id,
+      text,
+      ...(target === 'proposal' ? { proposalId: id } : { incidentId: id }),
       messageId: `console:${randomBytes(16).toString('hex')}`,
     });
-    log.info('console command', { user, proposalId: id, outcome: outcome.outcome });
-    if (form.data.text === 'details')
+    log.info('console command', { user, [`${target}Id`]: id, outcome: outcome.outcome });
+    if (target === 'proposal' && text === 'details')
       return sendHtml(res, 200, detailsPage(id, outcome.text ?? 'No details were given.', session));
     session.flash = {
       outcome: outcome.outcome,
-      text: outcome.text ?? `p${id}: ${form.data.text} (${outcome.outcome})`,
-    };
-    redirect(res, '/console');
-  };
-
-  const answer = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    session: Session,
-    idText: string,
-  ) => {
-    const id = pathId(res, session, 'incident', idText);
-    if (id === undefined) return;
-    const fields = await protectedForm(req, res, session);
-    if (!fields) return;
-    const form = answerFormSchema.safeParse(fields);
-    if (!form.success)
-      return sendHtml(res, 400, messagePage('Bad answer', problemText(form.error), session));
-    if (!db.prepare('SELECT 1 FROM incidents WHERE id = ?').get(id))
-      return sendHtml(
-        res,
-        404,
-        messagePage('No such incident', `There is no incident #${id}.`, session),
-      );
-    const outcome = await handler({
-      channel: 'console',
-      sender: user,
-      text: form.data.answer,
-      incidentId: id,
-      messageId: `console:${randomBytes(16).toString('hex')}`,
-    });
-    log.info('console answer', { user, incidentId: id, outcome: outcome.outcome });
-    session.flash = {
-      outcome: outcome.outcome,
-      text: outcome.text ?? `#${id}: ${form.data.answer} (${outcome.outcome})`,
+      text: outcome.text ?? `${name}: ${text} (${outcome.outcome})`,
     };
     redirect(res, '/console');
   };
@@ -575,7 +550,7 @@ export function createConsole(options: ConsoleOptions): { route: HttpRoute } {
     const answerPath = /^\/console\/incidents\/([^/]+)\/answer$/.exec(path);
     if (answerPath)
       return method === 'POST'
-        ? answer(req, res, session, answerPath[1] ?? '')
+        ? submitReply(req, res, session, answerPath[1] ?? '', 'incident')
         : notAllowed(res, 'POST', session);
     const incidentPath = /^\/console\/incidents\/([^/]+)$/.exec(path);
     if (incidentPath) return onlyGet(() => incident(res, session, incidentPath[1] ?? ''));
@@ -583,7 +558,7 @@ export function createConsole(options: ConsoleOptions): { route: HttpRoute } {
     const commandPath = /^\/console\/proposals\/([^/]+)\/command$/.exec(path);
     if (commandPath)
       return method === 'POST'
-        ? command(req, res, session, commandPath[1] ?? '')
+        ? submitReply(req, res, session, commandPath[1] ?? '', 'proposal')
         : notAllowed(res, 'POST', session);
     sendHtml(res, 404, messagePage('Not found', 'There is no such console page.', session));
   };
